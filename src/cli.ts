@@ -1,0 +1,67 @@
+import { ClsyncError } from './errors.js';
+import { log } from './log.js';
+import { helpText, loadSettings, VERSION, type Settings } from './options/index.js';
+import { Daemon } from './daemon.js';
+import { writePidFile } from './control/status.js';
+import { installSignals } from './control/signals.js';
+
+/**
+ * The `clsync` command: parse and validate options (nothing starts on a bad
+ * one), run the daemon, exit with its code. Every non-zero exit prints one
+ * line saying why.
+ */
+export async function main(argv: string[]): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = loadSettings(argv);
+  } catch (err) {
+    exitWith(err);
+  }
+  if (settings.help) {
+    process.stdout.write(helpText());
+    process.exit(0);
+  }
+  if (settings.version) {
+    process.stdout.write(`clsync ${VERSION} (Node.js ${process.version})\n`);
+    process.exit(0);
+  }
+  try {
+    await configureLog(settings);
+    const removePidFile = writePidFile(settings.pidFile);
+    const daemon = new Daemon(settings);
+    installSignals(daemon);
+    const end = await daemon.run();
+    removePidFile();
+    if (end.code !== 0) {
+      log.error(end.reason);
+      if (settings.output !== 'stderr') process.stderr.write(`clsync: ${end.reason}\n`);
+    }
+    process.exit(end.code);
+  } catch (err) {
+    exitWith(err);
+  }
+}
+
+async function configureLog(settings: Settings): Promise<void> {
+  const output = settings.output;
+  let syslog: ((priority: number, message: string) => void) | undefined;
+  if (output === 'syslog') {
+    const { native } = await import('./native.js');
+    native.syslogOpen(`clsync/${settings.label}`);
+    syslog = (priority, message) => native.syslog(priority, message);
+  }
+  log.configure(
+    { output, quiet: settings.quiet, verbose: settings.verbose > 0, debug: settings.debug, label: settings.label },
+    syslog,
+  );
+}
+
+function exitWith(err: unknown): never {
+  const code = err instanceof ClsyncError ? err.exitCode : 1;
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`clsync: ${message}\n`);
+  if (!(err instanceof ClsyncError) && err instanceof Error && err.stack) {
+    process.stderr.write(err.stack + '\n');
+  }
+  process.exit(code);
+}

@@ -1,0 +1,329 @@
+import { lstatSync } from 'node:fs';
+import { log, showPath } from './log.js';
+import { ClsyncError, HandlerError } from './errors.js';
+import { IN, WalkDecision, type FsEvent, type RelPath } from './types.js';
+import type { Settings } from './options/index.js';
+import { RuleSet, RuleAction } from './rules/index.js';
+import { EventQueue } from './queue/index.js';
+import { createMonitor, type Monitor } from './monitor/monitor.js';
+import { createHandler } from './handlers/index.js';
+import type { ExcludedObject, SyncHandler } from './handlers/handler.js';
+import { StatusTracker } from './control/status.js';
+import { allExited, signalAll } from './exec/children.js';
+import { runHook } from './exec/hook.js';
+
+/**
+ * How long the queue must stay empty after a sync before
+ * `--exit-on-no-events` ends the daemon. The C clsync polls the kernel queue
+ * with a zero timeout; our events pass through a reader thread first, and a
+ * directory created just before needs its walk to finish, so we give both a
+ * moment (a walk of a small new subtree takes a few ms).
+ */
+const NO_EVENTS_SETTLE_MS = 150;
+
+/** Why the daemon ended: exit code and a one-line reason (empty for a normal end). */
+export interface DaemonEnd {
+  code: number;
+  reason: string;
+}
+
+/**
+ * The life cycle of SPEC §2 as a small state machine: marking, initial sync,
+ * running (collect → wait out delays → run the handler), exit. It wires the
+ * stages and holds no stage logic of its own.
+ */
+export class Daemon {
+  private readonly status: StatusTracker;
+  private rules: RuleSet;
+  private readonly queue: EventQueue;
+  private readonly handler: SyncHandler;
+  private monitor: Monitor | null = null;
+  /** objects the rules exclude that walks found, by path; rsync must leave them alone */
+  private readonly excluded = new Map<RelPath, boolean>();
+  private iteration = 0;
+  private syncing = false;
+  private initialSyncDone = false;
+  private lastSyncEnd = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  /** a normal end is under way (hooks running); events still queue but start no sync */
+  private finishing = false;
+  private endResolve!: (end: DaemonEnd) => void;
+  private readonly ended: Promise<DaemonEnd>;
+  private readonly needSize: boolean;
+  private readonly rootBytes: Buffer;
+
+  constructor(private readonly settings: Settings) {
+    this.status = new StatusTracker(settings.statusFile);
+    this.rules = settings.rulesFile ? RuleSet.load(settings.rulesFile) : RuleSet.empty();
+    const noDelay = settings.exitOnNoEvents;
+    this.queue = new EventQueue({
+      delayCollectMs: noDelay ? 0 : settings.delayCollect * 1000,
+      delayCollectBigfileMs: noDelay ? 0 : settings.delayCollectBigfile * 1000,
+      thresholdBigfile: settings.thresholdBigfile,
+    });
+    this.needSize = settings.thresholdBigfile > 0 && settings.delayCollectBigfile !== settings.delayCollect;
+    this.rootBytes = Buffer.from(settings.watchDir.replace(/\/+$/, '') + '/', 'utf8');
+    this.handler = createHandler(settings, () => this.stopping);
+    this.ended = new Promise((resolve) => (this.endResolve = resolve));
+  }
+
+  /** Run until the end; resolves with the exit code and reason. */
+  async run(): Promise<DaemonEnd> {
+    this.status.set('starting');
+    this.monitor = createMonitor(this.settings.monitor, {
+      watchDir: this.settings.watchDir,
+      oneFileSystem: this.settings.oneFileSystem,
+      filter: (path, isDir) => this.walkFilter(path, isDir),
+      reportFiles: this.rules.concernsFiles,
+      onEvents: (batch) => this.intake(batch),
+      onWarning: (message) => log.warn(message),
+      onFatal: (error) => this.fail(error),
+    });
+    this.lifeCycle().catch((err: unknown) => this.fail(err));
+    const end = await this.ended;
+    await this.shutdown();
+    return end;
+  }
+
+  private async lifeCycle(): Promise<void> {
+    const started = performance.now();
+    const stats = await this.monitor!.start();
+    log.notice(
+      `marked ${stats.dirs} directories (${stats.watches} watches, ${stats.files} other objects) ` +
+        `in ${Math.round(performance.now() - started)} ms`,
+    );
+    if (this.stopping) return;
+    if (!this.settings.skipInitialsync) {
+      this.status.set('initsync');
+      const excluded = this.settings.fullInitialsync ? [] : this.excludedList();
+      await this.runHandler(() => this.handler.syncAll(excluded, this.context()));
+      log.notice(`initial sync done in ${Math.round(performance.now() - started)} ms`);
+    }
+    this.initialSyncDone = true;
+    if (this.stopping) return;
+    if (this.settings.onlyInitialsync) {
+      await this.finishNormally();
+      return;
+    }
+    this.status.set('running');
+    this.afterSync();
+  }
+
+  /** Rules say, for a directory a walk found, whether to descend and watch; excluded objects are noted. */
+  private walkFilter(path: RelPath, isDir: boolean): number {
+    if (this.rules.isEmpty) return WalkDecision.WALK | WalkDecision.MONITOR;
+    const permitted = this.rules.permitted(path, isDir);
+    if (!(permitted & RuleAction.SYNC) && path !== '') this.excluded.set(path, isDir);
+    if (!isDir) return 0;
+    return (
+      (permitted & RuleAction.WALK ? WalkDecision.WALK : 0) |
+      (permitted & RuleAction.MONITOR ? WalkDecision.MONITOR : 0)
+    );
+  }
+
+  /** Monitor events → rules → queue. Runs once per kernel read, not per event. */
+  private intake(batch: FsEvent[]): void {
+    const rules = this.rules;
+    for (const event of batch) {
+      if (event.mask & IN.Q_OVERFLOW) {
+        this.queue.add(event, undefined, this.syncing);
+        continue;
+      }
+      const isDir = (event.mask & IN.ISDIR) !== 0;
+      if (!rules.isEmpty && !(rules.permitted(event.path, isDir) & RuleAction.SYNC)) continue;
+      this.queue.add(event, this.needSize && !isDir ? this.sizeOf(event) : undefined, this.syncing);
+      if (log.debugLevel >= 3) log.debug(3, `event 0x${event.mask.toString(16)} ${showPath(event.path)}`);
+    }
+    if (this.initialSyncDone) this.schedule();
+  }
+
+  private sizeOf(event: FsEvent): number | undefined {
+    if (!(event.mask & (IN.CLOSE_WRITE | IN.MODIFY | IN.CREATE | IN.MOVED_TO))) return undefined;
+    const bytes = Buffer.concat([this.rootBytes, Buffer.from(event.path, 'latin1')]);
+    return lstatSync(bytes, { throwIfNoEntry: false })?.size;
+  }
+
+  /** Arm the timer for the next sync: when the oldest queued class is due, and not before `-w` after the last. */
+  private schedule(): void {
+    if (this.syncing || this.stopping || this.finishing) return;
+    const due = this.queue.nextDue();
+    if (due === undefined) return;
+    clearTimeout(this.settleTimer);
+    const delaySyncMs = this.settings.exitOnNoEvents ? 0 : this.settings.delaySync * 1000;
+    const at = Math.max(due, this.lastSyncEnd + delaySyncMs);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.syncDue(), Math.max(0, at - Date.now()));
+  }
+
+  private async syncDue(): Promise<void> {
+    if (this.syncing || this.stopping) return;
+    if (this.settings.standbyFile && lstatSync(this.settings.standbyFile, { throwIfNoEntry: false })) {
+      log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
+      this.timer = setTimeout(() => void this.syncDue(), 1000);
+      return;
+    }
+    const changes = this.queue.take(Date.now());
+    if (changes.length === 0) {
+      this.afterSync();
+      return;
+    }
+    const recursiveRoot = changes.some((c) => c.path === '' && c.recursive);
+    const excluded = this.excludedList();
+    log.info(`sync #${this.iteration}: ${changes.length} changed paths`);
+    await this.runHandler(() =>
+      recursiveRoot
+        ? this.handler.syncAll(excluded, this.context())
+        : this.handler.sync(changes, excluded, this.context()),
+    );
+    this.afterSync();
+  }
+
+  /** Run the handler once with the bookkeeping every sync needs; a final failure ends the daemon. */
+  private async runHandler(run: () => Promise<void>): Promise<void> {
+    this.syncing = true;
+    try {
+      await run();
+    } catch (err) {
+      if (!(err instanceof HandlerError) || this.stopping) throw err;
+      if (!this.settings.ignoreFailures) {
+        this.status.set('synchandler error');
+        throw err;
+      }
+      log.error(`${err.message} (--ignore-failures: going on)`);
+    } finally {
+      this.syncing = false;
+      this.lastSyncEnd = Date.now();
+      this.iteration++;
+    }
+  }
+
+  /** After a sync (or the initial one): stop at --max-iterations, or --exit-on-no-events, or wait for more. */
+  private afterSync(): void {
+    if (this.stopping) return;
+    const max = this.settings.maxIterations;
+    if (max > 0 && this.iteration >= max) {
+      void this.finishNormally();
+      return;
+    }
+    if (this.settings.exitOnNoEvents) {
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => {
+        if (!this.syncing && this.queue.size === 0) void this.finishNormally();
+        else this.schedule();
+      }, NO_EVENTS_SETTLE_MS);
+    }
+    this.schedule();
+  }
+
+  private context(): { iteration: number; status: string } {
+    return { iteration: this.iteration, status: this.status.value };
+  }
+
+  private excludedList(): ExcludedObject[] {
+    const list: ExcludedObject[] = [];
+    for (const [path, isDir] of this.excluded) list.push({ path, isDir });
+    return list;
+  }
+
+  /** SIGHUP: reread the rules file; a broken file keeps the old rules. */
+  reloadRules(): void {
+    if (!this.settings.rulesFile) {
+      log.notice('SIGHUP: no rules file (-R) to reread');
+      return;
+    }
+    const previous = this.status.value;
+    this.status.set('rehashing');
+    try {
+      this.rules = RuleSet.load(this.settings.rulesFile);
+      log.notice(`SIGHUP: rules reread from ${this.settings.rulesFile}`);
+    } catch (err) {
+      log.error(`SIGHUP: ${(err as Error).message}; keeping the previous rules`);
+    }
+    this.status.set(previous);
+  }
+
+  /** INT/TERM: kill running handlers and exit now. */
+  terminate(signal: string): void {
+    log.notice(`${signal}: terminating`);
+    this.status.set('terminating');
+    signalAll('SIGTERM');
+    this.finish(0, '');
+  }
+
+  /** QUIT: let running handlers finish (with --sync-on-quit: one last sync of everything queued), then exit. */
+  async quit(): Promise<void> {
+    log.notice('SIGQUIT: finishing running handlers, then exiting');
+    this.status.set('preexit');
+    const lastSync = this.settings.syncOnQuit && this.initialSyncDone;
+    clearTimeout(this.timer);
+    while (this.syncing) await new Promise((r) => setTimeout(r, 20));
+    if (lastSync && this.queue.size > 0) {
+      const changes = this.queue.take(Date.now(), true);
+      await this.runHandler(() => this.handler.sync(changes, this.excludedList(), this.context())).catch((e) =>
+        this.fail(e),
+      );
+    }
+    await allExited();
+    await this.finishNormally();
+  }
+
+  /** USR2: sync the whole tree again. */
+  fullResync(): void {
+    log.notice('SIGUSR2: full resync queued');
+    this.queue.add({ path: '', mask: IN.Q_OVERFLOW, recursive: true }, undefined, this.syncing);
+    if (this.initialSyncDone) this.schedule();
+  }
+
+  private fail(err: unknown): void {
+    if (this.stopping) return;
+    const code = err instanceof ClsyncError ? err.exitCode : 1;
+    const reason = err instanceof Error ? err.message : String(err);
+    signalAll('SIGTERM');
+    this.finish(code, reason);
+  }
+
+  /**
+   * A normal end: with --pre-exit-hook, run it and then one last sync of
+   * what it (or anything else) changed; then --exit-hook. Hooks run only
+   * when the initial sync completed (SPEC §6).
+   */
+  private async finishNormally(): Promise<void> {
+    if (this.stopping || this.finishing) return;
+    this.finishing = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.settleTimer);
+    try {
+      if (this.initialSyncDone && this.settings.preExitHook) {
+        this.status.set('preexit');
+        await runHook(this.settings.preExitHook, this.settings.label, 'pre-exit hook');
+        await new Promise((r) => setTimeout(r, NO_EVENTS_SETTLE_MS));
+        const changes = this.queue.take(Date.now(), true);
+        if (changes.length > 0) {
+          await this.runHandler(() => this.handler.sync(changes, this.excludedList(), this.context()));
+        }
+      }
+      if (this.initialSyncDone && this.settings.exitHook) {
+        await runHook(this.settings.exitHook, this.settings.label, 'exit hook');
+      }
+      this.finish(0, '');
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.settleTimer);
+    this.endResolve({ code, reason });
+  }
+
+  private async shutdown(): Promise<void> {
+    this.status.set('exiting');
+    this.handler.close();
+    await this.monitor?.close();
+  }
+}

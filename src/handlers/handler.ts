@@ -1,0 +1,27 @@
+import type { Change } from '../queue/index.js';
+import type { ExcludedObject } from '../rsync/index.js';
+
+/** An object the rules exclude, found by a walk; rsync must be told to leave it alone. */
+export type { ExcludedObject };
+
+/** What a sync run needs to know besides the changes. */
+export interface SyncContext {
+  /** CLSYNC_ITERATION */
+  iteration: number;
+  /** CLSYNC_STATUS */
+  status: string;
+}
+
+/**
+ * A sync mode (SPEC §6): turns a batch of changes into handler runs.
+ * Both calls reject with a HandlerError when the handler failed beyond the
+ * retry policy and ignored exit codes.
+ */
+export interface SyncHandler {
+  /** Sync the whole tree (initial sync, overflow recovery, USR2). */
+  syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void>;
+  /** Sync these changed paths. */
+  sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void>;
+  /** Release what the handler holds (list directory, loaded modules) at exit. */
+  close(): void;
+}

@@ -1,0 +1,161 @@
+/**
+ * The event queue: merges events per path (see merge-table.ts) and releases
+ * them per delay class once the class's collection window has passed.
+ *
+ * Delay classes (SPEC §5): `normal` waits `-t` (delayCollect); `bigfile`
+ * holds non-directories whose last known size is at least `-B` bytes and
+ * waits `-T` (delayCollectBigfile). A class becomes due `delay` ms after the
+ * first event of its oldest entry, and then releases all its entries at once
+ * (as clsync does: one sync per class, not one per path).
+ */
+import { IN } from '../types.js';
+import type { FsEvent, RelPath } from '../types.js';
+import { classifyMask, EntryState, mergeOutcome } from './merge-table.js';
+
+export interface QueueOptions {
+  /** -t, in ms */
+  delayCollectMs: number;
+  /** -T, in ms */
+  delayCollectBigfileMs: number;
+  /** -B, in bytes; 0 disables the big-file class */
+  thresholdBigfile: number;
+}
+
+export type ChangeState = 'created' | 'modified' | 'deleted';
+
+/** One merged change, as the queue releases it. */
+export interface Change {
+  path: RelPath;
+  /** union of the kernel masks of every event merged in */
+  mask: number;
+  /** last known: from IN.ISDIR of the latest event */
+  isDir: boolean;
+  /** this object and everything below it must be synced */
+  recursive: boolean;
+  state: ChangeState;
+}
+
+/** A queued entry: a Change in the making plus what merging needs. */
+interface Entry {
+  path: RelPath;
+  mask: number;
+  isDir: boolean;
+  recursive: boolean;
+  state: EntryState;
+  /** a creation merged into this entry was recorded while a sync ran */
+  createSeenBySync: boolean;
+  /** ms time of the first event: the entry's window starts here */
+  firstAt: number;
+}
+
+/** One delay class: its entries and the start of its oldest window. */
+interface DelayClass {
+  readonly entries: Map<RelPath, Entry>;
+  delayMs: number;
+  /** min firstAt of the entries; may be earlier than the true minimum after an entry moved out (then it only flushes early) */
+  firstAt: number;
+}
+
+/** Collects, merges and releases change events. */
+export class EventQueue {
+  private readonly normal: DelayClass;
+  private readonly bigfile: DelayClass;
+  private readonly thresholdBigfile: number;
+  private readonly now: () => number;
+
+  /** `now` returns ms; defaults to Date.now (tests pass a fake clock). */
+  constructor(options: QueueOptions, now: () => number = Date.now) {
+    this.normal = { entries: new Map(), delayMs: options.delayCollectMs, firstAt: Infinity };
+    this.bigfile = { entries: new Map(), delayMs: options.delayCollectBigfileMs, firstAt: Infinity };
+    this.thresholdBigfile = options.thresholdBigfile;
+    this.now = now;
+  }
+
+  /** Number of queued entries (paths), in every class. */
+  get size(): number {
+    return this.normal.entries.size + this.bigfile.entries.size;
+  }
+
+  /**
+   * Records one event. `size` is from lstat when known (decides the big-file
+   * class); `syncRunning` marks a creation that a running sync may already
+   * copy, so a later delete of it must still reach the destination.
+   */
+  add(event: FsEvent, size: number | undefined, syncRunning: boolean): void {
+    const isDir = (event.mask & IN.ISDIR) !== 0;
+    const eventClass = classifyMask(event.mask);
+    let home = this.normal;
+    let entry = home.entries.get(event.path);
+    if (entry === undefined) {
+      home = this.bigfile;
+      entry = home.entries.get(event.path);
+    }
+    const wantBig = !isDir && this.thresholdBigfile > 0 && size !== undefined && size >= this.thresholdBigfile;
+    // Unknown size (e.g. deleted): stay where the entry is.
+    const wantClass = size === undefined && entry !== undefined ? home : wantBig ? this.bigfile : this.normal;
+
+    if (entry === undefined) {
+      const now = this.now();
+      const outcome = mergeOutcome('none', eventClass, false);
+      entry = {
+        path: event.path,
+        mask: event.mask,
+        isDir,
+        recursive: event.recursive || eventClass === 'overflow',
+        state: outcome === 'replaced' ? 'modified' : outcome,
+        createSeenBySync: eventClass === 'create' && syncRunning,
+        firstAt: now,
+      };
+      wantClass.entries.set(event.path, entry);
+      if (now < wantClass.firstAt) wantClass.firstAt = now;
+      return;
+    }
+
+    const outcome = mergeOutcome(entry.state, eventClass, entry.createSeenBySync);
+    if (outcome === 'replaced') {
+      entry.state = 'modified';
+      // The old and the new object differ entirely; a directory on either side means its content too.
+      if (isDir || entry.isDir) entry.recursive = true;
+    } else {
+      entry.state = outcome;
+    }
+    if (eventClass === 'create' && syncRunning) entry.createSeenBySync = true;
+    if (eventClass === 'overflow' || event.recursive) entry.recursive = true;
+    entry.mask |= event.mask;
+    entry.isDir = isDir;
+
+    if (wantClass !== home) {
+      home.entries.delete(event.path);
+      wantClass.entries.set(event.path, entry);
+      if (entry.firstAt < wantClass.firstAt) wantClass.firstAt = entry.firstAt;
+    }
+  }
+
+  /** ms timestamp when the next class becomes due, or undefined if empty. */
+  nextDue(): number | undefined {
+    let due = Infinity;
+    for (const cls of [this.normal, this.bigfile]) {
+      if (cls.entries.size > 0) due = Math.min(due, cls.firstAt + cls.delayMs);
+    }
+    return due === Infinity ? undefined : due;
+  }
+
+  /**
+   * Removes and returns every entry of every class that is due at `now`
+   * (of all classes if `all`). Vanished entries are dropped, not returned.
+   */
+  take(now: number, all = false): Change[] {
+    const out: Change[] = [];
+    for (const cls of [this.normal, this.bigfile]) {
+      if (cls.entries.size === 0) continue;
+      if (!all && now < cls.firstAt + cls.delayMs) continue;
+      for (const e of cls.entries.values()) {
+        if (e.state === 'vanished') continue;
+        out.push({ path: e.path, mask: e.mask, isDir: e.isDir, recursive: e.recursive, state: e.state });
+      }
+      cls.entries.clear();
+      cls.firstAt = Infinity;
+    }
+    return out;
+  }
+}

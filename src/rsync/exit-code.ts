@@ -1,0 +1,53 @@
+/**
+ * What rsync's exit codes mean (rsync(1), "EXIT VALUES"), for logs and for
+ * deciding whether a sync failed.
+ */
+
+/** The meaning of one rsync exit code. */
+export interface RsyncExitMeaning {
+  code: number;
+  /** the sync reached its goal (0, and 24 in rsyncdirect mode) */
+  ok: boolean;
+  /** some files were transferred and some not (23, 24, 25): worth a retry */
+  partial: boolean;
+  /** rsync's own wording */
+  message: string;
+}
+
+const MESSAGES: ReadonlyMap<number, string> = new Map([
+  [0, 'success'],
+  [1, 'syntax or usage error'],
+  [2, 'protocol incompatibility'],
+  [3, 'errors selecting input/output files, dirs'],
+  [4, 'requested action not supported'],
+  [5, 'error starting client-server protocol'],
+  [6, 'daemon unable to append to log-file'],
+  [10, 'error in socket I/O'],
+  [11, 'error in file I/O'],
+  [12, 'error in rsync protocol data stream'],
+  [13, 'errors with program diagnostics'],
+  [14, 'error in IPC code'],
+  [20, 'received SIGUSR1 or SIGINT'],
+  [21, 'some error returned by waitpid()'],
+  [22, 'error allocating core memory buffers'],
+  [23, 'partial transfer due to error'],
+  [24, 'partial transfer due to vanished source files'],
+  [25, 'the --max-delete limit stopped deletions'],
+  [30, 'timeout in data send/receive'],
+  [35, 'timeout waiting for daemon connection'],
+]);
+
+/**
+ * Meaning of rsync exit `code`. `vanishedIsOk` (true in rsyncdirect mode):
+ * code 24 — files vanished between listing and copying — is success, since
+ * their deletion is itself an event the next sync handles.
+ */
+export function rsyncExitMeaning(code: number, vanishedIsOk = true): RsyncExitMeaning {
+  const message = MESSAGES.get(code) ?? `unknown rsync exit code ${code}`;
+  return {
+    code,
+    ok: code === 0 || (code === 24 && vanishedIsOk),
+    partial: code === 23 || code === 24 || code === 25,
+    message,
+  };
+}

@@ -1,0 +1,12 @@
+/** rsync support: list files, default arguments, escaping, exit codes. */
+export { rsyncPattern } from './escape.js';
+export { argsUseNulLists, listSeparatorFor } from './separator.js';
+export type { ListSeparator } from './separator.js';
+export { defaultRsyncArgs, rsyncArgsExpansion } from './args.js';
+export type { RsyncArgsOptions } from './args.js';
+export { buildIncludeLists, includeEntries } from './include-list.js';
+export type { IncludeListOptions, ListChange } from './include-list.js';
+export { buildExcludeList } from './exclude-list.js';
+export type { ExcludedObject, ExcludeList } from './exclude-list.js';
+export { rsyncExitMeaning } from './exit-code.js';
+export type { RsyncExitMeaning } from './exit-code.js';

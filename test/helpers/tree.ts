@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One object of a tree as the comparison sees it. */
+export interface TreeEntry {
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  mode: number;
+  size: number;
+  /** sha1 of the content (files) or the link target (symlinks) */
+  digest: string;
+}
+
+/**
+ * Read a whole tree into a map keyed by the relative path as a latin1 byte
+ * string, so names that are not valid UTF-8 compare exactly.
+ */
+export function snapshot(root: string): Map<string, TreeEntry> {
+  const out = new Map<string, TreeEntry>();
+  const walk = (dir: Buffer, rel: string): void => {
+    for (const name of readdirSync(dir, { encoding: 'buffer' })) {
+      const full = Buffer.concat([dir, Buffer.from('/'), name]);
+      const relPath = (rel ? rel + '/' : '') + name.toString('latin1');
+      const st = lstatSync(full);
+      let entry: TreeEntry;
+      if (st.isDirectory()) {
+        entry = { type: 'dir', mode: st.mode & 0o7777, size: 0, digest: '' };
+        walk(full, relPath);
+      } else if (st.isSymbolicLink()) {
+        const target = readlinkSync(full, { encoding: 'buffer' });
+        entry = { type: 'symlink', mode: 0, size: 0, digest: target.toString('latin1') };
+      } else if (st.isFile()) {
+        const digest = createHash('sha1').update(readFileSync(full)).digest('hex');
+        entry = { type: 'file', mode: st.mode & 0o7777, size: st.size, digest };
+      } else {
+        entry = { type: 'other', mode: st.mode, size: 0, digest: '' };
+      }
+      out.set(relPath, entry);
+    }
+  };
+  walk(Buffer.from(root), '');
+  return out;
+}
+
+/** Human-readable list of differences between two trees ([] when equal). */
+export function diffTrees(src: string, dst: string): string[] {
+  const a = snapshot(src);
+  const b = snapshot(dst);
+  const diffs: string[] = [];
+  const show = (p: string): string => JSON.stringify(Buffer.from(p, 'latin1').toString('utf8'));
+  for (const [path, entry] of a) {
+    const other = b.get(path);
+    if (!other) diffs.push(`missing in destination: ${show(path)}`);
+    else if (JSON.stringify(entry) !== JSON.stringify(other)) {
+      diffs.push(`differs: ${show(path)} ${JSON.stringify(entry)} vs ${JSON.stringify(other)}`);
+    }
+  }
+  for (const path of b.keys()) if (!a.has(path)) diffs.push(`extra in destination: ${show(path)}`);
+  return diffs;
+}
+
+/** A fresh temporary directory and a function that removes it. */
+export function tempDir(prefix = 'clsync-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Poll `check` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
+export async function waitFor(check: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
