@@ -4,6 +4,10 @@ import { helpText, loadSettings, VERSION, type Settings } from './options/index.
 import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
+import { nativeString } from './bytes.js';
+
+/** clsync's default `-v` level; each `-v` above it shows per-sync details. */
+const DEFAULT_VERBOSITY = 3;
 
 /**
  * The `clsync` command: parse and validate options (nothing starts on a bad
@@ -27,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     await configureLog(settings);
-    const removePidFile = writePidFile(settings.pidFile);
+    const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
     const daemon = new Daemon(settings);
     installSignals(daemon);
     const end = await daemon.run();
@@ -47,11 +51,11 @@ async function configureLog(settings: Settings): Promise<void> {
   let syslog: ((priority: number, message: string) => void) | undefined;
   if (output === 'syslog') {
     const { native } = await import('./native.js');
-    native.syslogOpen(`clsync/${settings.label}`);
+    native.syslogOpen(`clsync/${nativeString(settings.label)}`);
     syslog = (priority, message) => native.syslog(priority, message);
   }
   log.configure(
-    { output, quiet: settings.quiet, verbose: settings.verbose > 0, debug: settings.debug, label: settings.label },
+    { output, quiet: settings.quiet > 0, verbose: settings.verbose > DEFAULT_VERBOSITY, debug: settings.debug, label: settings.label },
     syslog,
   );
 }

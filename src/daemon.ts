@@ -1,6 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { log, showPath } from './log.js';
-import { ClsyncError, HandlerError } from './errors.js';
+import { ClsyncError, HandlerError, OptionError } from './errors.js';
+import { bytesOf, nativeString } from './bytes.js';
 import { IN, WalkDecision, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet, RuleAction } from './rules/index.js';
@@ -53,10 +54,13 @@ export class Daemon {
   private readonly ended: Promise<DaemonEnd>;
   private readonly needSize: boolean;
   private readonly rootBytes: Buffer;
+  private readonly watchDir: string;
 
   constructor(private readonly settings: Settings) {
-    this.status = new StatusTracker(settings.statusFile);
-    this.rules = settings.rulesFile ? RuleSet.load(settings.rulesFile) : RuleSet.empty();
+    if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
+    this.watchDir = settings.watchDir;
+    this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
+    this.rules = settings.rulesFile ? RuleSet.load(nativeString(settings.rulesFile)) : RuleSet.empty();
     const noDelay = settings.exitOnNoEvents;
     this.queue = new EventQueue({
       delayCollectMs: noDelay ? 0 : settings.delayCollect * 1000,
@@ -64,7 +68,7 @@ export class Daemon {
       thresholdBigfile: settings.thresholdBigfile,
     });
     this.needSize = settings.thresholdBigfile > 0 && settings.delayCollectBigfile !== settings.delayCollect;
-    this.rootBytes = Buffer.from(settings.watchDir.replace(/\/+$/, '') + '/', 'utf8');
+    this.rootBytes = bytesOf(settings.watchDir.replace(/\/+$/, '') + '/');
     this.handler = createHandler(settings, () => this.stopping);
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
   }
@@ -73,7 +77,7 @@ export class Daemon {
   async run(): Promise<DaemonEnd> {
     this.status.set('starting');
     this.monitor = createMonitor(this.settings.monitor, {
-      watchDir: this.settings.watchDir,
+      watchDir: this.watchDir,
       oneFileSystem: this.settings.oneFileSystem,
       filter: (path, isDir) => this.walkFilter(path, isDir),
       reportFiles: this.rules.concernsFiles,
@@ -141,7 +145,7 @@ export class Daemon {
 
   private sizeOf(event: FsEvent): number | undefined {
     if (!(event.mask & (IN.CLOSE_WRITE | IN.MODIFY | IN.CREATE | IN.MOVED_TO))) return undefined;
-    const bytes = Buffer.concat([this.rootBytes, Buffer.from(event.path, 'latin1')]);
+    const bytes = Buffer.concat([this.rootBytes, bytesOf(event.path)]);
     return lstatSync(bytes, { throwIfNoEntry: false })?.size;
   }
 
@@ -159,7 +163,7 @@ export class Daemon {
 
   private async syncDue(): Promise<void> {
     if (this.syncing || this.stopping) return;
-    if (this.settings.standbyFile && lstatSync(this.settings.standbyFile, { throwIfNoEntry: false })) {
+    if (this.settings.standbyFile && lstatSync(bytesOf(this.settings.standbyFile), { throwIfNoEntry: false })) {
       log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
       this.timer = setTimeout(() => void this.syncDue(), 1000);
       return;
@@ -236,7 +240,7 @@ export class Daemon {
     const previous = this.status.value;
     this.status.set('rehashing');
     try {
-      this.rules = RuleSet.load(this.settings.rulesFile);
+      this.rules = RuleSet.load(nativeString(this.settings.rulesFile));
       log.notice(`SIGHUP: rules reread from ${this.settings.rulesFile}`);
     } catch (err) {
       log.error(`SIGHUP: ${(err as Error).message}; keeping the previous rules`);

@@ -15,6 +15,7 @@ import { describeEnd, runWithRetries } from '../exec/retry.js';
 import { showPath } from '../log.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
+import { byteString, nativeString } from '../bytes.js';
 import { expandArgs } from './substitute.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
@@ -37,11 +38,11 @@ export class RsyncDirectHandler implements SyncHandler {
     private readonly aborted: () => boolean,
   ) {
     this.template = settings.handlerArgs ?? defaultRsyncArgs();
-    this.lists = new ListsDir(settings.listsDir, settings.dontUnlinkLists);
+    this.lists = new ListsDir(settings.listsDir && nativeString(settings.listsDir), settings.dontUnlinkLists);
     this.okCodes = new Set([...settings.ignoreExitcode, RSYNC_VANISHED]);
     this.values = {
       label: settings.label,
-      'watch-dir': settings.watchDir.replace(/\/+$/, ''),
+      'watch-dir': (settings.watchDir ?? '').replace(/\/+$/, ''),
       'destination-dir': (settings.destinationDir ?? '').replace(/\/+$/, ''),
     };
   }
@@ -76,10 +77,10 @@ export class RsyncDirectHandler implements SyncHandler {
             this.settings.syncHandler ?? 'rsync',
             ...expandArgs(
               this.template,
-              { ...this.values, 'INCLUDE-LIST-PATH': includeFile.path, 'EXCLUDE-LIST-PATH': excludeFile.path },
+              { ...this.values, 'INCLUDE-LIST-PATH': byteString(includeFile.path), 'EXCLUDE-LIST-PATH': byteString(excludeFile.path) },
               { 'RSYNC-ARGS': rsyncArgsExpansion() },
             ),
-          ];
+          ].map(nativeString);
           const tag = includeLists.length > 1 ? `rsync ${part + 1}/${includeLists.length}` : 'rsync';
           log.debug(2, `${tag}: ${argv.join(' ')}`);
           const result = await runWithRetries(

@@ -1,0 +1,377 @@
+/**
+ * The inotify backend (SPEC §3).
+ *
+ * The native reader thread drains the kernel queue into a buffer and hands
+ * JS whole buffers of raw records. Buffers (and rescans) are processed one
+ * at a time, in order, by a small job queue. That order is what makes the
+ * table consistent: a directory's watch is added by a walk started while
+ * processing buffer N, so every event on that new wd sits in a later
+ * buffer, which is processed only after the walk registered the wd.
+ *
+ * Order of a batch (the "mkdir -p a/b && touch a/b/c" race): the events of
+ * one buffer are collected, then the directories created or moved in are
+ * walked (watch added before each directory is read), and only then is the
+ * batch — with `recursive: true` on those directories — handed on. So when
+ * the consumer learns about `a`, everything below it either already exists
+ * (and the recursive sync covers it) or will be reported by a watch.
+ */
+import { statSync } from 'node:fs';
+import { IN, WATCH_MASK, WalkDecision, type FsEvent, type RelPath } from '../types.js';
+import { ClsyncError } from '../errors.js';
+import { native, type InotifyHandle } from '../native.js';
+import { WatchTable, NO_NODE, NO_WD, type NodeId } from '../tree/watch-table.js';
+import { markSubtrees, type MarkContext, type MarkCounts, type MarkRoot } from '../tree/mark.js';
+import { watchLimitError, overflowWarning } from './kernel-limits.js';
+import type { MarkStats, Monitor, MonitorOptions } from './monitor.js';
+
+/** Every watch: the clsync events, never following a symlink, directories only. */
+export const INOTIFY_WATCH_MASK = WATCH_MASK | IN.ONLYDIR | IN.DONT_FOLLOW;
+
+/**
+ * How long a MOVED_FROM that ended a buffer waits for its MOVED_TO. The
+ * kernel queues both in the same rename(), so the pair is split only when
+ * the reader thread read between them; a few ms is plenty.
+ */
+const MOVE_PAIR_WAIT_MS = 20;
+
+const EVENT_HEADER = 16; // struct inotify_event without the name
+
+/** A directory MOVED_FROM waiting for its MOVED_TO. */
+interface PendingMove {
+  cookie: number;
+  node: NodeId; // NO_NODE when the directory was not in the table (excluded, or not walked yet)
+}
+
+type Job = () => void | Promise<void>;
+
+/** inotify implementation of `Monitor`. */
+export class InotifyMonitor implements Monitor {
+  private table = new WatchTable();
+  private handle: InotifyHandle | null = null;
+  private readonly jobs: Job[] = [];
+  private pumping = false;
+  private pumpDone: Promise<void> = Promise.resolve();
+  private closed = false;
+  private failed = false;
+  private heldMove: PendingMove | null = null;
+  private heldTimer: NodeJS.Timeout | null = null;
+  private rootDev: number | null = null;
+
+  constructor(private readonly options: MonitorOptions) {}
+
+  /** Test hook: the native handle (to pause the reader thread). */
+  get nativeHandle(): InotifyHandle | null {
+    return this.handle;
+  }
+
+  /** Directories currently in the watch table. */
+  get watchedDirs(): number {
+    return this.table.watchCount;
+  }
+
+  /** Let the reader thread stop keeping the event loop alive (or again keep it). */
+  ref(keepAlive: boolean): void {
+    if (this.handle) native.inotifyRef(this.handle, keepAlive);
+  }
+
+  async start(): Promise<MarkStats> {
+    if (this.handle) throw new ClsyncError('inotify monitor: start() called twice');
+    const { watchDir } = this.options;
+    let st;
+    try {
+      st = statSync(watchDir);
+    } catch (e) {
+      throw new ClsyncError(`watch dir "${watchDir}" cannot be read: ${(e as Error).message}`);
+    }
+    if (!st.isDirectory()) throw new ClsyncError(`watch dir "${watchDir}" is not a directory`);
+    this.rootDev = this.options.oneFileSystem ? st.dev : null;
+    this.handle = native.inotifyOpen((records) => this.onRecords(records));
+    return this.runJob(() => this.markRoot(this.table));
+  }
+
+  rescan(): Promise<MarkStats> {
+    if (!this.handle || this.closed) return Promise.reject(new ClsyncError('inotify monitor: rescan() before start() or after close()'));
+    return this.runJob(() => this.rescanNow());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.jobs.length = 0;
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    const handle = this.handle;
+    this.handle = null;
+    if (handle) await native.inotifyClose(handle);
+    // A walk may still be in flight; its dup'ed fd keeps it valid. Wait so nothing outlives close().
+    await this.pumpDone;
+  }
+
+  // ---- job queue: buffers, rescans and held moves are handled strictly in order ----
+
+  private enqueue(job: Job): void {
+    if (this.closed || this.failed) return;
+    this.jobs.push(job);
+    if (!this.pumping) {
+      // The flag is set before pump() runs: a pump that ends synchronously clears it itself.
+      this.pumping = true;
+      this.pumpDone = this.pump();
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.jobs.length > 0 && !this.closed && !this.failed) {
+        const job = this.jobs.shift() as Job;
+        try {
+          const pending = job();
+          if (pending) await pending;
+        } catch (e) {
+          this.fatal(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Queue a job whose result (or error) goes to the caller rather than to onFatal. */
+  private runJob<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new ClsyncError('inotify monitor is closed'));
+      this.enqueue(() => fn().then(resolve, reject));
+    });
+  }
+
+  private fatal(error: Error): void {
+    if (this.failed || this.closed) return;
+    this.failed = true;
+    this.jobs.length = 0;
+    this.options.onFatal(error);
+  }
+
+  private onRecords(records: Buffer): void {
+    this.enqueue(() => this.processBuffer(records));
+  }
+
+  // ---- marking ----
+
+  private markContext(table: WatchTable): MarkContext {
+    return {
+      table,
+      watchDir: this.options.watchDir,
+      inotify: this.handle,
+      mask: INOTIFY_WATCH_MASK,
+      rootDev: this.rootDev,
+      filter: this.options.filter,
+      reportFiles: this.options.reportFiles,
+      onWarning: (m) => this.warn(m),
+    };
+  }
+
+  private async markRoot(table: WatchTable): Promise<MarkStats> {
+    const counts = await markSubtrees(this.markContext(table), [{ parent: NO_NODE, name: '' }]);
+    if (counts.watchesRefused > 0) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
+    return stats(counts);
+  }
+
+  /** Build a fresh table from the disk, then drop the kernel watches it no longer has. */
+  private async rescanNow(): Promise<MarkStats> {
+    const fresh = new WatchTable();
+    const result = await this.markRoot(fresh);
+    const old = this.table;
+    this.table = fresh;
+    const handle = this.handle;
+    if (handle) {
+      old.forEachWd((wd) => {
+        if (fresh.nodeOfWd(wd) === NO_NODE) native.inotifyRmWatch(handle, wd);
+      });
+    }
+    return result;
+  }
+
+  /** Walk directories created or moved in; ENOSPC here is fatal (nobody awaits this walk). */
+  private async markNew(roots: MarkRoot[]): Promise<void> {
+    const counts = await markSubtrees(this.markContext(this.table), roots);
+    if (counts.watchesRefused > 0) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
+  }
+
+  private warn(message: string): void {
+    if (!this.closed) this.options.onWarning(message);
+  }
+
+  // ---- event processing ----
+
+  private processBuffer(buf: Buffer): void | Promise<void> {
+    if (this.heldTimer) {
+      clearTimeout(this.heldTimer);
+      this.heldTimer = null;
+    }
+    const table = this.table;
+    const batch: FsEvent[] = [];
+    const newDirs: MarkRoot[] = [];
+    let moves: PendingMove[] | null = null;
+    if (this.heldMove) {
+      moves = [this.heldMove];
+      this.heldMove = null;
+    }
+    let overflow = false;
+    let lastWasMoveFrom = false;
+    const end = buf.length;
+    let off = 0;
+    while (off + EVENT_HEADER <= end) {
+      const wd = buf.readInt32LE(off);
+      const mask = buf.readUInt32LE(off + 4);
+      const cookie = buf.readUInt32LE(off + 8);
+      const nameLen = buf.readUInt32LE(off + 12);
+      const nameStart = off + EVENT_HEADER;
+      off = nameStart + nameLen;
+      lastWasMoveFrom = false;
+      if (wd === -1) {
+        if (mask & IN.Q_OVERFLOW) overflow = true;
+        continue;
+      }
+      const node = table.nodeOfWd(wd);
+      if (node === NO_NODE) continue; // already removed: its events no longer have a path
+      if (mask & (IN.IGNORED | IN.DELETE_SELF | IN.MOVE_SELF | IN.UNMOUNT)) {
+        if (node === table.root) {
+          // IGNORED of the root after a rescan swap cannot happen: the root keeps its wd.
+          this.fatal(new ClsyncError(`watch dir "${this.options.watchDir}" was ${mask & IN.MOVE_SELF ? 'moved' : mask & IN.UNMOUNT ? 'unmounted' : 'deleted'}; restart clsync on the new location`));
+          return;
+        }
+        // MOVE_SELF: the parent's MOVED_FROM/MOVED_TO pair says where it went.
+        if (mask & (IN.IGNORED | IN.DELETE_SELF)) this.dropSubtree(node, wd);
+        continue;
+      }
+      let name = '';
+      if (nameLen > 0) {
+        const nul = buf.indexOf(0, nameStart);
+        name = buf.toString('latin1', nameStart, nul === -1 || nul > off ? off : nul);
+      }
+      const dirPath = table.pathOf(node);
+      const path: RelPath = name === '' ? dirPath : dirPath === '' ? name : dirPath + '/' + name;
+      let recursive = false;
+      if (mask & IN.ISDIR && name !== '') {
+        if (mask & IN.CREATE) {
+          this.replaceStale(node, name);
+          newDirs.push({ parent: node, name });
+          recursive = true;
+        } else if (mask & IN.MOVED_FROM) {
+          (moves ??= []).push({ cookie, node: table.child(node, name) });
+          lastWasMoveFrom = true;
+        } else if (mask & IN.MOVED_TO) {
+          recursive = true;
+          const from = takeMove(moves, cookie);
+          if (from && from.node !== NO_NODE && table.isLive(from.node)) {
+            this.renameDir(from.node, node, name, path);
+          } else {
+            this.replaceStale(node, name);
+            newDirs.push({ parent: node, name });
+          }
+        } else if (mask & IN.DELETE) {
+          const child = table.child(node, name);
+          if (child !== NO_NODE) this.dropSubtree(child, NO_WD);
+        }
+      }
+      batch.push({ path, mask, recursive });
+    }
+    if (moves) {
+      for (const move of moves) {
+        if (move.node === NO_NODE) continue;
+        if (lastWasMoveFrom && move === moves[moves.length - 1]) this.holdMove(move);
+        else this.movedOut(move.node);
+      }
+    }
+    if (newDirs.length === 0 && !overflow) {
+      this.emit(batch);
+      return;
+    }
+    return this.finishBatch(batch, newDirs, overflow);
+  }
+
+  private async finishBatch(batch: FsEvent[], newDirs: MarkRoot[], overflow: boolean): Promise<void> {
+    if (overflow) {
+      // The rescan re-marks everything, new directories included.
+      this.warn(overflowWarning(this.options.watchDir));
+      await this.rescanNow();
+      batch.push({ path: '', mask: IN.Q_OVERFLOW, recursive: true });
+    } else {
+      await this.markNew(dedupeRoots(this.table, newDirs));
+    }
+    this.emit(batch);
+  }
+
+  private emit(batch: FsEvent[]): void {
+    if (batch.length > 0 && !this.closed && !this.failed) this.options.onEvents(batch);
+  }
+
+  /** A directory of that name is still in the table (its removal was not seen yet): drop it before re-adding. */
+  private replaceStale(parent: NodeId, name: string): void {
+    const stale = this.table.child(parent, name);
+    if (stale !== NO_NODE) this.dropSubtree(stale, NO_WD);
+  }
+
+  /** Drop a subtree; remove the kernel watches still alive (all but `deadWd`, which the kernel already dropped). */
+  private dropSubtree(node: NodeId, deadWd: number): void {
+    const handle = this.handle;
+    this.table.removeSubtree(node, (wd) => {
+      if (wd !== deadWd && handle) native.inotifyRmWatch(handle, wd);
+    });
+  }
+
+  /** A rename inside the tree: O(1) in the table, unless the rules now exclude the new path. */
+  private renameDir(node: NodeId, newParent: NodeId, name: string, path: RelPath): void {
+    const handle = this.handle;
+    this.table.rename(node, newParent, name, (wd) => {
+      if (handle) native.inotifyRmWatch(handle, wd);
+    });
+    // Rules match full paths: a directory renamed into an excluded name is no longer watched.
+    // (Descendants keep their earlier decisions; re-evaluating them would cost a walk per rename.)
+    if (!(this.options.filter(path, true) & (WalkDecision.WALK | WalkDecision.MONITOR))) this.dropSubtree(node, NO_WD);
+  }
+
+  /** MOVED_FROM without MOVED_TO: the directory left the tree; the kernel would keep watching it. */
+  private movedOut(node: NodeId): void {
+    if (this.table.isLive(node)) this.dropSubtree(node, NO_WD);
+  }
+
+  private holdMove(move: PendingMove): void {
+    this.heldMove = move;
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = null;
+      this.enqueue(() => {
+        if (this.heldMove === move) {
+          this.heldMove = null;
+          this.movedOut(move.node);
+        }
+      });
+    }, MOVE_PAIR_WAIT_MS);
+    this.heldTimer.unref();
+  }
+}
+
+function takeMove(moves: PendingMove[] | null, cookie: number): PendingMove | null {
+  if (!moves) return null;
+  for (let i = 0; i < moves.length; i++) {
+    if (moves[i].cookie === cookie) return moves.splice(i, 1)[0];
+  }
+  return null;
+}
+
+/** One walk per directory even when a name was created twice in one buffer; skip parents gone since. */
+function dedupeRoots(table: WatchTable, roots: MarkRoot[]): MarkRoot[] {
+  const seen = new Set<string>();
+  const out: MarkRoot[] = [];
+  for (const r of roots) {
+    const key = r.parent + '/' + r.name;
+    if (seen.has(key) || !table.isLive(r.parent) || table.child(r.parent, r.name) !== NO_NODE) continue;
+    seen.add(key);
+    out.push(r);
+  }
+  return out;
+}
+
+function stats(c: MarkCounts): MarkStats {
+  return { dirs: c.dirs, files: c.files, watches: c.watches, errors: c.errors, ms: c.ms };
+}
+

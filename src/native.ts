@@ -1,0 +1,102 @@
+/**
+ * Typed front of the C addon (native/*.c, built by node-gyp into
+ * build/Release/clsync_native.node). The addon holds mechanisms only: an
+ * inotify fd drained by a reader thread, a directory walk that adds watches
+ * as it goes, and syslog. Every decision stays in TypeScript.
+ */
+import { createRequire } from 'node:module';
+
+/** Opaque handle of one inotify instance and its reader thread. */
+export interface InotifyHandle {
+  readonly __brand: 'InotifyHandle';
+}
+
+/** Flags per directory of a walk level (see native/walk.c). */
+export const WalkFlag = {
+  /** add an inotify watch (before reading) */
+  WATCH: 1,
+  /** read the entries */
+  READ: 2,
+  /** list non-directories too (otherwise only counted) */
+  LIST_FILES: 4,
+  /** skip (status 1) when on another device than `dev` (--one-file-system) */
+  SAME_DEV: 8,
+} as const;
+
+/** Status of a walked directory other than 0 (read) and -errno: it is on another device. */
+export const WALK_OTHER_DEVICE = 1;
+
+/** The raw functions exported by the addon. */
+export interface NativeAddon {
+  /** Open an inotify instance; `onData` receives accumulated raw `struct inotify_event` records. */
+  inotifyOpen(onData: (records: Buffer) => void): InotifyHandle;
+  /** inotify_add_watch; returns the wd, or -errno (never throws for kernel errors). */
+  inotifyAddWatch(handle: InotifyHandle, path: Buffer, mask: number): number;
+  /** inotify_rm_watch; returns 0 or -errno. */
+  inotifyRmWatch(handle: InotifyHandle, wd: number): number;
+  /** Stop the thread and close the fd (in the thread); no callbacks after the call. */
+  inotifyClose(handle: InotifyHandle): Promise<void>;
+  /** Whether the reader keeps the event loop alive (default: it does). */
+  inotifyRef(handle: InotifyHandle, ref: boolean): void;
+  /** Test hook: pause/resume reading the fd, letting the kernel queue fill. */
+  inotifyPause(handle: InotifyHandle, paused: boolean): void;
+  /** Largest backlog the reader thread buffered for JS, in bytes. */
+  inotifyPeakBuffered(handle: InotifyHandle): number;
+  /**
+   * Walk one BFS level in the thread pool. `paths` holds one NUL-terminated
+   * absolute path per entry of `flags` (WalkFlag bits). Watches go on
+   * `inotify` (or none when null) with `mask`; `dev` is compared when
+   * SAME_DEV is set. The result is decoded by `decodeWalkLevel`.
+   */
+  walkLevel(inotify: InotifyHandle | null, paths: Buffer, flags: Uint8Array, mask: number, dev: number): Promise<Buffer>;
+  /** openlog(ident, LOG_PID|LOG_NDELAY, facility = LOG_DAEMON); the ident is kept by the addon. */
+  syslogOpen(ident: string, facility?: number): void;
+  /** syslog(priority, "%s", message); opens with ident "clsync" when not opened yet. */
+  syslog(priority: number, message: string): void;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The loaded addon (compiled file lives in dist/src/, the addon in build/Release/). */
+export const native: NativeAddon = require('../../build/Release/clsync_native.node') as NativeAddon;
+
+/** d_type of a directory entry (dirent.h). */
+export const DT_DIR = 4;
+/** d_type the file system did not report and lstat could not tell. */
+export const DT_UNKNOWN = 0;
+
+/** One directory in a decoded walk level. */
+export interface WalkedDir {
+  /** watch descriptor (>0), 0 when none was asked, or -errno of inotify_add_watch */
+  wd: number;
+  /** 0 read, -errno of open/getdents, or WALK_OTHER_DEVICE */
+  status: number;
+  /** listed entry names (byte strings) and their d_type, in directory order */
+  names: string[];
+  types: Uint8Array;
+  /** non-directories that were counted but not listed */
+  others: number;
+}
+
+/** Decode the packed result of `walkLevel` (format in native/walk.c). */
+export function decodeWalkLevel(buf: Buffer, count: number): WalkedDir[] {
+  const out: WalkedDir[] = new Array(count);
+  let off = 0;
+  for (let i = 0; i < count; i++) {
+    const wd = buf.readInt32LE(off);
+    const status = buf.readInt32LE(off + 4);
+    const listed = buf.readUInt32LE(off + 8);
+    const others = buf.readUInt32LE(off + 12);
+    off += 16;
+    const names: string[] = new Array(listed);
+    const types = new Uint8Array(listed);
+    for (let j = 0; j < listed; j++) {
+      types[j] = buf[off];
+      const len = buf[off + 1];
+      names[j] = buf.toString('latin1', off + 2, off + 2 + len);
+      off += 2 + len;
+    }
+    out[i] = { wd, status, names, types, others };
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * Validation of collected options: refusing what this release does not do,
+ * required options, conflicting options. Every failure is one OptionError
+ * naming the option (as typed, or with the file:line it came from).
+ */
+import { OptionError } from '../errors.js';
+import { refersTo } from '../config/substitute.js';
+import { OPTIONS, optionByLong, type OptionSpec } from './table.js';
+import { isDefaultValue } from './values.js';
+import type { CollectedOptions } from './state.js';
+
+const TABLE = OPTIONS as readonly OptionSpec[];
+
+/**
+ * Unsupported options are recognised but refused when given a value other
+ * than their default — never silently ignored. Supported enums refuse their
+ * `refusedValues` (e.g. `--mode=shell`, `--monitor=kqueue`).
+ */
+export function refuseUnsupported(c: CollectedOptions): void {
+  for (const spec of TABLE) {
+    if (!c.isSet(spec.long)) continue;
+    const value = c.value(spec.long);
+    if (!spec.supported && !isDefaultValue(spec, value)) {
+      const name = spec.long.startsWith('-') ? spec.long : `--${spec.long}`;
+      const origin = c.origin(spec.long);
+      const from = origin?.kind === 'config' ? ` (set in ${origin.file}:${origin.line})` : '';
+      throw new OptionError(`${name}: not supported yet in this release${from}; remove it to run without it`);
+    }
+    if (typeof value === 'string' && spec.refusedValues?.[value] !== undefined) {
+      const accepted = (spec.values ?? []).filter((v) => spec.refusedValues?.[v] === undefined);
+      throw new OptionError(`${c.nameOf(spec)}: "${value}" is ${spec.refusedValues[value]}; use ${accepted.join(' or ')}`);
+    }
+  }
+}
+
+/** `-M` and `-W` must be given. */
+export function requireBasics(c: CollectedOptions): void {
+  for (const long of ['mode', 'watch-dir']) {
+    if (c.value(long) === undefined) {
+      const spec = optionByLong(long)!;
+      throw new OptionError(`${c.nameOf(spec)} is not set; it is required (${spec.help})`);
+    }
+  }
+}
+
+/**
+ * `-D` is required exactly when the handler arguments in effect refer to
+ * `%destination-dir%`: the user's arguments when given, else the mode's
+ * defaults (SPEC §6; clsync 0.4.5 wrongly requires -D whenever the mode is
+ * rsyncdirect).
+ */
+export function requireDestinationIfUsed(c: CollectedOptions): void {
+  if (c.value('destination-dir') !== undefined) return;
+  const given = c.handlerArgs !== null && c.handlerArgs.length > 0 ? c.handlerArgs : null;
+  const mode = c.value('mode');
+  const defaults = typeof mode === 'string' ? optionByLong('--')?.defaultByMode?.[mode] : undefined;
+  const uses = given !== null
+    ? given.some((a) => refersTo(a, 'destination-dir'))
+    : defaults !== undefined && refersTo(defaults, 'destination-dir');
+  if (!uses) return;
+  const which = given !== null ? 'the sync handler arguments use' : `the default arguments of mode "${String(mode)}" use`;
+  throw new OptionError(
+    `--destination-dir (-D) is not set, but ${which} %destination-dir%; give -D DEST or handler arguments after "--" that name the destination`,
+  );
+}
+
+/** Pairs clsync refuses together (main.c ctx_check). */
+const CONFLICTS: ReadonlyArray<readonly [string, string]> = [
+  ['skip-initialsync', 'exit-on-no-events'],
+  ['only-initialsync', 'exit-on-no-events'],
+  ['skip-initialsync', 'only-initialsync'],
+  ['full-initialsync', 'skip-initialsync'],
+];
+
+/** Refuse options that contradict each other. */
+export function refuseConflicts(c: CollectedOptions): void {
+  for (const [a, b] of CONFLICTS) {
+    if (isOn(c.value(a)) && isOn(c.value(b))) {
+      throw new OptionError(`${c.nameOf(optionByLong(a)!)} and ${c.nameOf(optionByLong(b)!)} cannot be used together; drop one`);
+    }
+  }
+}
+
+function isOn(v: unknown): boolean {
+  return typeof v === 'number' && v > 0;
+}
