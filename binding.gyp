@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "clsync_native",
+      "sources": [
+        "native/addon.c",
+        "native/inotify_reader.c",
+        "native/walk.c",
+        "native/syslog.c"
+      ],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
+      "cflags": ["-O2", "-Wall", "-std=gnu11"],
+      "cflags!": ["-O3"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

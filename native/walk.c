@@ -1,0 +1,266 @@
+/*
+ * One breadth-first level of a directory walk, run in the libuv thread pool.
+ *
+ * Shape (why): whether to descend into or watch a directory is policy (user
+ * rules), which lives in JS. So JS hands over one level at a time — a list of
+ * absolute directory paths, each with flags — and gets back, per directory,
+ * the watch descriptor (or -errno) and its entries, all packed in one Buffer
+ * (no JS object per entry). JS filters the entries and sends the next level:
+ * the number of round trips is the depth of the tree, not its size.
+ *
+ * Per directory, in this order:
+ *   open(O_DIRECTORY|O_NOFOLLOW) -> [fstat: same device?] -> [add watch] -> [read]
+ * The watch is added before the directory is read, so an entry created during
+ * the read is either listed or reported by an event — never missed.
+ * Entry types come from getdents64's d_type; lstat only when it is DT_UNKNOWN.
+ *
+ * Input:  paths  = concatenation of NUL-terminated absolute paths (bytes)
+ *         flags  = one byte per path: WALK_WATCH | WALK_READ | WALK_LIST_FILES | WALK_SAME_DEV
+ * Output: per path a 16-byte header { int32 wd, int32 status, uint32 listed,
+ *         uint32 others } (little endian) then `listed` entries { u8 d_type,
+ *         u8 name length, name bytes }.
+ *         wd: >0 watch, 0 not asked, <0 -errno of inotify_add_watch.
+ *         status: 0 read, <0 -errno of open/getdents, 1 on another device.
+ *         others: entries that are not directories and were not listed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include "clsync_native.h"
+
+#define WALK_WATCH 1
+#define WALK_READ 2
+#define WALK_LIST_FILES 4
+#define WALK_SAME_DEV 8
+
+#define DENTS_BUF (64 * 1024)
+
+typedef struct {
+  /* input (owned copies: the JS buffers may move or die meanwhile) */
+  char *paths;
+  size_t paths_len;
+  uint8_t *flags;
+  size_t count;
+  int ino_fd; /* dup of the inotify fd, or -1 */
+  uint32_t mask;
+  dev_t dev;
+  /* output */
+  char *out;
+  size_t out_len, out_cap;
+  int oom;
+  napi_async_work work;
+  napi_deferred deferred;
+} walk_t;
+
+static int reserve(walk_t *w, size_t n) {
+  if (w->out_cap - w->out_len >= n) return 1;
+  size_t cap = w->out_cap ? w->out_cap : 64 * 1024;
+  while (cap - w->out_len < n) cap *= 2;
+  char *nb = realloc(w->out, cap);
+  if (!nb) return 0;
+  w->out = nb;
+  w->out_cap = cap;
+  return 1;
+}
+
+static void put_u32(char *p, uint32_t v) { memcpy(p, &v, 4); } /* x86/arm LE */
+
+/* Is the entry a directory? Uses d_type; lstat only for DT_UNKNOWN. */
+static unsigned char entry_type(int dfd, struct dirent64 *d) {
+  if (d->d_type != DT_UNKNOWN) return d->d_type;
+  struct stat st;
+  if (fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return DT_UNKNOWN;
+  if (S_ISDIR(st.st_mode)) return DT_DIR;
+  if (S_ISREG(st.st_mode)) return DT_REG;
+  if (S_ISLNK(st.st_mode)) return DT_LNK;
+  return DT_UNKNOWN;
+}
+
+/* Read one directory's entries after its header at offset `hdr`. */
+static int read_entries(walk_t *w, int dfd, size_t hdr, int list_files, char *dents) {
+  uint32_t listed = 0, others = 0;
+  for (;;) {
+    ssize_t n = getdents64(dfd, dents, DENTS_BUF);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (n == 0) break;
+    for (ssize_t off = 0; off < n;) {
+      struct dirent64 *d = (struct dirent64 *)(dents + off);
+      off += d->d_reclen;
+      const char *nm = d->d_name;
+      if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
+      unsigned char type = entry_type(dfd, d);
+      if (type != DT_DIR && !list_files) {
+        others++;
+        continue;
+      }
+      size_t len = strlen(nm); /* NAME_MAX is 255: fits the u8 length */
+      if (!reserve(w, len + 2)) {
+        w->oom = 1;
+        return -ENOMEM;
+      }
+      w->out[w->out_len] = (char)type;
+      w->out[w->out_len + 1] = (char)(uint8_t)len;
+      memcpy(w->out + w->out_len + 2, nm, len);
+      w->out_len += len + 2;
+      listed++;
+    }
+  }
+  put_u32(w->out + hdr + 8, listed);
+  put_u32(w->out + hdr + 12, others);
+  return 0;
+}
+
+static void walk_one(walk_t *w, const char *path, uint8_t flags, char *dents) {
+  if (!reserve(w, 16)) {
+    w->oom = 1;
+    return;
+  }
+  size_t hdr = w->out_len;
+  w->out_len += 16;
+  int32_t wd = 0, status = 0;
+  memset(w->out + hdr, 0, 16);
+
+  int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) {
+    status = -errno;
+  } else {
+    struct stat st;
+    if ((flags & WALK_SAME_DEV) && fstat(dfd, &st) == 0 && st.st_dev != w->dev) {
+      status = 1;
+    } else {
+      if ((flags & WALK_WATCH) && w->ino_fd >= 0) {
+        wd = inotify_add_watch(w->ino_fd, path, w->mask);
+        if (wd < 0) wd = -errno;
+      }
+      if (flags & WALK_READ) status = read_entries(w, dfd, hdr, flags & WALK_LIST_FILES, dents);
+    }
+    close(dfd);
+  }
+  /* out may have moved during read_entries: write through the offset */
+  memcpy(w->out + hdr, &wd, 4);
+  memcpy(w->out + hdr + 4, &status, 4);
+}
+
+static void walk_execute(napi_env env, void *data) {
+  (void)env;
+  walk_t *w = data;
+  char *dents = malloc(DENTS_BUF);
+  if (!dents) {
+    w->oom = 1;
+    return;
+  }
+  const char *p = w->paths;
+  for (size_t i = 0; i < w->count && !w->oom; i++) {
+    walk_one(w, p, w->flags[i], dents);
+    p += strlen(p) + 1;
+  }
+  free(dents);
+}
+
+static void walk_free(walk_t *w) {
+  if (w->ino_fd >= 0) close(w->ino_fd);
+  free(w->paths);
+  free(w->flags);
+  free(w->out);
+  free(w);
+}
+
+static void walk_complete(napi_env env, napi_status status, void *data) {
+  walk_t *w = data;
+  napi_value result;
+  if (status != napi_ok || w->oom) {
+    napi_value msg;
+    napi_create_string_utf8(env, w->oom ? "walk: out of memory" : "walk: cancelled",
+                            NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &result);
+    napi_reject_deferred(env, w->deferred, result);
+  } else {
+    void *dst;
+    if (napi_create_buffer_copy(env, w->out_len, w->out ? w->out : "", &dst, &result) == napi_ok)
+      napi_resolve_deferred(env, w->deferred, result);
+    else {
+      napi_value msg;
+      napi_create_string_utf8(env, "walk: cannot create result buffer", NAPI_AUTO_LENGTH, &msg);
+      napi_create_error(env, NULL, msg, &result);
+      napi_reject_deferred(env, w->deferred, result);
+    }
+  }
+  napi_delete_async_work(env, w->work);
+  walk_free(w);
+}
+
+/* walkLevel(inotify: handle|null, paths: Buffer, flags: Uint8Array, mask, dev): Promise<Buffer> */
+static napi_value js_walk_level(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) THROW_RET(env, "walkLevel(inotify, paths, flags, mask, dev): missing arguments");
+
+  char *paths;
+  size_t paths_len;
+  if (napi_get_buffer_info(env, argv[1], (void **)&paths, &paths_len) != napi_ok)
+    THROW_RET(env, "walkLevel: paths must be a Buffer");
+  napi_typedarray_type tt;
+  size_t count;
+  void *flags;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[2], &tt, &count, &flags, &ab, &off) != napi_ok ||
+      tt != napi_uint8_array)
+    THROW_RET(env, "walkLevel: flags must be a Uint8Array");
+  size_t nuls = 0;
+  for (size_t i = 0; i < paths_len; i++) nuls += paths[i] == 0;
+  if (nuls != count || (paths_len > 0 && paths[paths_len - 1] != 0))
+    THROW_RET(env, "walkLevel: paths must hold one NUL-terminated path per flag");
+  uint32_t mask;
+  NAPI_OK(env, napi_get_value_uint32(env, argv[3], &mask));
+  double dev;
+  NAPI_OK(env, napi_get_value_double(env, argv[4], &dev));
+
+  int ino_fd = -1;
+  napi_valuetype vt;
+  NAPI_OK(env, napi_typeof(env, argv[0], &vt));
+  if (vt == napi_external) {
+    int fd = inotify_reader_fd(env, argv[0]);
+    /* dup: the instance stays alive until the walk ends even if closed meanwhile */
+    if (fd >= 0) ino_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  }
+
+  walk_t *w = calloc(1, sizeof *w);
+  if (!w) THROW_RET(env, "walk: out of memory");
+  w->paths = malloc(paths_len ? paths_len : 1);
+  w->flags = malloc(count ? count : 1);
+  if (!w->paths || !w->flags) {
+    w->ino_fd = ino_fd;
+    walk_free(w);
+    THROW_RET(env, "walk: out of memory");
+  }
+  memcpy(w->paths, paths, paths_len);
+  memcpy(w->flags, flags, count);
+  w->paths_len = paths_len;
+  w->count = count;
+  w->ino_fd = ino_fd;
+  w->mask = mask;
+  w->dev = (dev_t)dev;
+
+  napi_value promise, name;
+  NAPI_OK(env, napi_create_promise(env, &w->deferred, &promise));
+  napi_create_string_utf8(env, "clsync-walk", NAPI_AUTO_LENGTH, &name);
+  NAPI_OK(env, napi_create_async_work(env, NULL, name, walk_execute, walk_complete, w, &w->work));
+  NAPI_OK(env, napi_queue_async_work(env, w->work));
+  return promise;
+}
+
+napi_status register_walk(napi_env env, napi_value exports) {
+  return define_fn(env, exports, "walkLevel", js_walk_level);
+}

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { WalkDecision, WATCH_MASK, type RelPath } from '../../src/types.js';
+import { WatchTable, NO_NODE } from '../../src/tree/watch-table.js';
+import { markSubtrees, type MarkContext } from '../../src/tree/mark.js';
+import { native, decodeWalkLevel, WalkFlag, DT_DIR } from '../../src/native.js';
+
+const ALL = WalkDecision.WALK | WalkDecision.MONITOR;
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'clsync-'));
+}
+
+function context(dir: string, over: Partial<MarkContext> = {}): MarkContext {
+  return {
+    table: new WatchTable(), watchDir: dir, inotify: null, mask: WATCH_MASK, rootDev: null,
+    filter: () => ALL, reportFiles: false, onWarning: () => undefined, ...over,
+  };
+}
+
+test('walkLevel returns wd/status and exact entry names per directory', async () => {
+  const dir = tmp();
+  try {
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(Buffer.from(dir + '/f\xff\n', 'latin1'), '');
+    fs.symlinkSync('/', path.join(dir, 'link'));
+    const paths = Buffer.from(`${dir}\0${dir}/missing\0`);
+    const raw = await native.walkLevel(null, paths, Uint8Array.of(WalkFlag.READ | WalkFlag.LIST_FILES, WalkFlag.READ), 0, 0);
+    const [top, missing] = decodeWalkLevel(raw, 2);
+    assert.equal(top.status, 0);
+    assert.equal(top.wd, 0);
+    const listed = top.names.map((n, i) => [n, top.types[i] === DT_DIR]).sort();
+    assert.deepEqual(listed, [['f\xff\n', false], ['link', false], ['sub', true]]);
+    assert.equal(missing.status, -os.constants.errno.ENOENT);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('marking counts dirs and files, asks the filter, and skips refused subtrees', async () => {
+  const dir = tmp();
+  try {
+    for (const d of ['a/b/c', 'a/skip/deeper', 'e']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    for (const f of ['a/1', 'a/b/2', 'a/skip/3', 'e/4', '5']) fs.writeFileSync(path.join(dir, f), '');
+    const asked: [RelPath, boolean][] = [];
+    const ctx = context(dir, {
+      reportFiles: true,
+      filter: (p, isDir) => {
+        asked.push([p, isDir]);
+        return p === 'a/skip' ? 0 : ALL;
+      },
+    });
+    const counts = await markSubtrees(ctx, [{ parent: NO_NODE, name: '' }]);
+    assert.deepEqual([counts.dirs, counts.files, counts.errors, counts.watches], [5, 4, 0, 0]);
+    assert.ok(asked.some(([p, d]) => p === 'a/b/2' && !d));
+    assert.ok(!asked.some(([p]) => p.startsWith('a/skip/')));
+    const root = ctx.table.root;
+    const b = ctx.table.child(ctx.table.child(root, 'a'), 'b');
+    assert.equal(ctx.table.pathOf(ctx.table.child(b, 'c')), 'a/b/c');
+    assert.equal(ctx.table.child(ctx.table.child(root, 'a'), 'skip'), NO_NODE);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with an inotify handle every monitored dir gets a distinct watch', async () => {
+  const dir = tmp();
+  const handle = native.inotifyOpen(() => undefined);
+  try {
+    for (let i = 0; i < 50; i++) fs.mkdirSync(path.join(dir, `d${i % 5}`, `s${i}`), { recursive: true });
+    const ctx = context(dir, { inotify: handle, filter: (p) => (p.startsWith('d0') ? WalkDecision.WALK : ALL) });
+    const counts = await markSubtrees(ctx, [{ parent: NO_NODE, name: '' }]);
+    assert.equal(counts.dirs, 56);
+    assert.equal(counts.watches, 56 - 11); // d0 and its 10 children are walked, not monitored
+    assert.equal(ctx.table.watchCount, counts.watches);
+  } finally {
+    await native.inotifyClose(handle);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--one-file-system does not cross into a mount point', async (t) => {
+  const dir = tmp();
+  const mnt = path.join(dir, 'mnt');
+  fs.mkdirSync(path.join(mnt), { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', 'none', mnt], { stdio: 'ignore' });
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    t.skip('cannot mount tmpfs here');
+    return;
+  }
+  try {
+    fs.mkdirSync(path.join(mnt, 'inside'));
+    fs.mkdirSync(path.join(dir, 'plain'));
+    const all = await markSubtrees(context(dir), [{ parent: NO_NODE, name: '' }]);
+    assert.equal(all.dirs, 4);
+    const ctx = context(dir, { rootDev: fs.statSync(dir).dev });
+    const one = await markSubtrees(ctx, [{ parent: NO_NODE, name: '' }]);
+    assert.equal(one.dirs, 2);
+    assert.equal(ctx.table.child(ctx.table.root, 'mnt'), NO_NODE);
+  } finally {
+    execFileSync('umount', [mnt]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
