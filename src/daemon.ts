@@ -77,7 +77,7 @@ export class Daemon {
   async run(): Promise<DaemonEnd> {
     this.status.set('starting');
     this.monitor = createMonitor(this.settings.monitor, {
-      watchDir: this.watchDir,
+      watchDir: nativeString(this.watchDir),
       oneFileSystem: this.settings.oneFileSystem,
       filter: (path, isDir) => this.walkFilter(path, isDir),
       reportFiles: this.rules.concernsFiles,

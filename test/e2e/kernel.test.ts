@@ -41,6 +41,7 @@ test('inotify queue overflow is logged loudly and recovered by a rescan, losing 
     assert.equal(await run.exited, 0);
   } finally {
     run.child.kill('SIGKILL');
+    await run.exited;
     src.remove();
     dst.remove();
   }

@@ -72,6 +72,7 @@ test('seed line: -Mrsyncdirect -W -D -w0 -t0 -T0 mirrors a live tree', async () 
     assert.equal(await run.exited, 0, run.output());
   } finally {
     run.child.kill('SIGKILL');
+    await run.exited;
     src.remove();
     dst.remove();
     outside.remove();
@@ -133,6 +134,7 @@ test('default delays hold: a change waits for -t/-w (30 s) before it is synced',
     assert.equal(await run.exited, 0);
   } finally {
     run.child.kill('SIGKILL');
+    await run.exited;
     src.remove();
     dst.remove();
   }

@@ -64,6 +64,7 @@ test('every legal file name syncs: initial sync, live create, rename, delete', a
     assert.equal(await run.exited, 0);
   } finally {
     run.child.kill('SIGKILL');
+    await run.exited;
     src.remove();
     dst.remove();
   }

@@ -55,6 +55,7 @@ test('rules exclude a subtree and a file pattern; SIGHUP with a broken file keep
     assert.equal(await run.exited, 0);
   } finally {
     run.child.kill('SIGKILL');
+    await run.exited;
     src.remove();
     dst.remove();
     conf.remove();

@@ -19,10 +19,19 @@ export interface TreeEntry {
 export function snapshot(root: string): Map<string, TreeEntry> {
   const out = new Map<string, TreeEntry>();
   const walk = (dir: Buffer, rel: string): void => {
-    for (const name of readdirSync(dir, { encoding: 'buffer' })) {
+    let names: Buffer[];
+    try {
+      names = readdirSync(dir, { encoding: 'buffer' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names) {
       const full = Buffer.concat([dir, Buffer.from('/'), name]);
       const relPath = (rel ? rel + '/' : '') + name.toString('latin1');
-      const st = lstatSync(full);
+      // rsync's temporary files come and go while a sync runs: a vanished entry is not part of the tree
+      const st = lstatSync(full, { throwIfNoEntry: false });
+      if (!st) continue;
       let entry: TreeEntry;
       if (st.isDirectory()) {
         entry = { type: 'dir', mode: st.mode & 0o7777, size: 0, digest: '' };
@@ -31,7 +40,14 @@ export function snapshot(root: string): Map<string, TreeEntry> {
         const target = readlinkSync(full, { encoding: 'buffer' });
         entry = { type: 'symlink', mode: 0, size: 0, digest: target.toString('latin1') };
       } else if (st.isFile()) {
-        const digest = createHash('sha1').update(readFileSync(full)).digest('hex');
+        let content: Buffer;
+        try {
+          content = readFileSync(full);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw err;
+        }
+        const digest = createHash('sha1').update(content).digest('hex');
         entry = { type: 'file', mode: st.mode & 0o7777, size: st.size, digest };
       } else {
         entry = { type: 'other', mode: st.mode, size: 0, digest: '' };
@@ -63,7 +79,7 @@ export function diffTrees(src: string, dst: string): string[] {
 /** A fresh temporary directory and a function that removes it. */
 export function tempDir(prefix = 'clsync-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, remove: () => rmSync(path, { recursive: true, force: true, maxRetries: 5 }) };
 }
 
 /** Poll `check` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
