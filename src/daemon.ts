@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { log, showPath } from './log.js';
-import { ClsyncError, HandlerError, OptionError } from './errors.js';
+import { ClsyncError, HandlerError, KernelLimitError, OptionError } from './errors.js';
 import { bytesOf, nativeString } from './bytes.js';
 import { IN, WalkDecision, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
@@ -132,6 +132,10 @@ export class Daemon {
     const rules = this.rules;
     for (const event of batch) {
       if (event.mask & IN.Q_OVERFLOW) {
+        if (this.settings.exitOnSyncSkipping) {
+          this.fail(new KernelLimitError('events may have been lost (inotify queue overflow) and --exit-on-sync-skipping is set'));
+          return;
+        }
         this.queue.add(event, undefined, this.syncing);
         continue;
       }

@@ -262,7 +262,7 @@ export const OPTIONS = [
     supported: true, place: 'both', argName: 'N', group: 'Delays and limits',
     help: 'split an include list longer than this into several rsync runs' },
   { long: 'rsync-prefer-include', arg: 'optional', type: 'flag', default: false, repeat: 'accumulate',
-    supported: true, place: 'both', group: 'Sync handler', help: 'give rsync include lists only' },
+    supported: false, place: 'both', group: 'Sync handler', help: 'give rsync include lists only' },
   { long: 'ignore-exitcode', short: 'x', arg: 'required', type: 'exitcodes', default: [], repeat: 'accumulate',
     supported: true, place: 'both', argName: 'CODE[,CODE…]', group: 'Sync handler',
     help: 'handler exit codes that are not failures (repeatable; 0 clears the list)' },
