@@ -1,43 +1,69 @@
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Settings } from '../options/index.js';
 import { HandlerError } from '../errors.js';
-import { log } from '../log.js';
+import { log, showPath } from '../log.js';
 import type { Change } from '../queue/index.js';
 import {
   buildExcludeList,
   buildIncludeLists,
-  defaultRsyncArgs,
+  chunk,
+  filesFromArgs,
+  filesFromList,
   listSeparatorFor,
+  planFilesFrom,
   rsyncArgsExpansion,
   rsyncExitMeaning,
+  type FilesFromRun,
   type ListChange,
+  type ListSeparator,
 } from '../rsync/index.js';
 import { describeEnd, runWithRetries } from '../exec/retry.js';
-import { showPath } from '../log.js';
+import { bytesOf, byteString, nativeString } from '../bytes.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
-import { byteString, nativeString } from '../bytes.js';
 import { expandArgs } from './substitute.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
 const RSYNC_VANISHED = 24;
 
+/** The arguments used when the user wrote none: rsync's defaults plus the two directories. */
+const DEFAULT_TEMPLATE = ['%RSYNC-ARGS%', '%watch-dir%/', '%destination-dir%/'];
+
 /**
- * `--mode=rsyncdirect`: run rsync (`-S`, default `rsync`) with include and
- * exclude list files. The include list names exactly the changed paths and
- * their parents; a list longer than `--rsync-inclimit` is split into several
- * rsync runs.
+ * A full sync is split into this many rsync runs per core, handed out to
+ * one worker per core: top-level subtrees differ in size, and smaller
+ * pieces let a worker that drew small ones take more.
+ */
+const FULL_SYNC_PIECES_PER_WORKER = 4;
+
+/**
+ * `--mode=rsyncdirect`: run rsync (`-S`, default `rsync`).
+ *
+ * Two ways to tell rsync what changed, chosen by the argument template:
+ * - the template uses `%RSYNC-ARGS%` (the default does) and names no list
+ *   file: exact `--files-from` lists (src/rsync/files-from.ts), cost
+ *   proportional to the changes; a full sync runs one rsync per core;
+ * - the template names `%INCLUDE-LIST-PATH%`/`%EXCLUDE-LIST-PATH%` itself:
+ *   include/exclude filter lists, as the C clsync writes them.
  */
 export class RsyncDirectHandler implements SyncHandler {
   private readonly template: readonly string[];
+  private readonly filesFrom: boolean;
   private readonly lists: ListsDir;
   private readonly okCodes: ReadonlySet<number>;
   private readonly values: Record<string, string>;
+  private readonly workers: number;
 
   constructor(
     private readonly settings: Settings,
     private readonly aborted: () => boolean,
   ) {
-    this.template = settings.handlerArgs ?? defaultRsyncArgs();
+    const userArgs = settings.handlerArgs && settings.handlerArgs.length > 0 ? settings.handlerArgs : null;
+    this.template = userArgs ?? DEFAULT_TEMPLATE;
+    this.filesFrom =
+      this.template.includes('%RSYNC-ARGS%') &&
+      !this.template.some((a) => a.includes('%INCLUDE-LIST-PATH%') || a.includes('%EXCLUDE-LIST-PATH%'));
     this.lists = new ListsDir(settings.listsDir && nativeString(settings.listsDir), settings.dontUnlinkLists);
     this.okCodes = new Set([...settings.ignoreExitcode, RSYNC_VANISHED]);
     this.values = {
@@ -45,71 +71,150 @@ export class RsyncDirectHandler implements SyncHandler {
       'watch-dir': (settings.watchDir ?? '').replace(/\/+$/, ''),
       'destination-dir': (settings.destinationDir ?? '').replace(/\/+$/, ''),
     };
+    this.workers = Math.max(1, availableParallelism());
   }
 
   syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
-    return this.run([{ path: '', recursive: true }], excluded, context);
+    if (this.filesFrom) return this.fullFilesFrom(excluded, context);
+    return this.runIncludeLists([{ path: '', recursive: true }], excluded, context);
   }
 
   sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
-    return this.run(changes, excludedUnder(changes, excluded), context);
+    if (!this.filesFrom) return this.runIncludeLists(changes, excludedUnder(changes, excluded), context);
+    const plan = planFilesFrom(changes);
+    if (plan.full) return this.fullFilesFrom(excluded, context);
+    return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
+      for (const run of plan.runs) {
+        for (const paths of chunk(run.paths, this.settings.rsyncInclimit)) {
+          await this.runFilesFrom(run.kind, paths, excludePath, context);
+        }
+      }
+    });
   }
 
   close(): void {
     this.lists.close();
   }
 
-  private async run(changes: readonly ListChange[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
-    // the separator depends on the final arguments: NUL with --from0 (our defaults), newline otherwise
-    const probe = expandArgs(this.template, this.values, { 'RSYNC-ARGS': rsyncArgsExpansion() });
-    const separator = listSeparatorFor(probe);
-    const includeLists = buildIncludeLists(changes, { separator, limit: this.settings.rsyncInclimit });
-    const exclude = buildExcludeList(excluded, separator);
-    for (const name of exclude.unlisted) {
-      log.warn(`excluded ${showPath(name)} cannot be written to a newline-separated list; add --from0 to the rsync arguments`);
-    }
-    const excludeFile = this.lists.write(this.settings.label, 'exclude', context.iteration, exclude.list);
+  /**
+   * The whole tree: the root directory's own entries first (`--dirs
+   * --delete`: copies top-level files, deletes what the source no longer
+   * has), then the top-level directories recursively, one rsync per core.
+   */
+  private fullFilesFrom(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
+    return this.withExcludeList(excluded, 'nul', context, async (excludePath) => {
+      const subtrees = this.topLevelDirs();
+      if (this.workers < 2 || subtrees.length < 2) {
+        await this.runRsync(['-aH', '--force', '--from0', '--delete', `--exclude-from=${excludePath}`], context, 'rsync');
+        return;
+      }
+      await this.runRsync(
+        ['-aH', '--no-r', '--dirs', '--force', '--from0', '--delete', `--exclude-from=${excludePath}`],
+        context,
+        'rsync (top level)',
+      );
+      const pieces = chunk(subtrees, Math.ceil(subtrees.length / (this.workers * FULL_SYNC_PIECES_PER_WORKER)));
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < pieces.length && !this.aborted()) {
+          const piece = pieces[next++];
+          await this.runFilesFrom('recursive', piece, excludePath, context);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.workers, pieces.length) }, worker));
+    });
+  }
+
+  /** Top-level directories of the watch dir (byte strings), in name order. */
+  private topLevelDirs(): string[] {
+    const root = bytesOf(this.values['watch-dir']);
+    return readdirSync(root, { withFileTypes: true, encoding: 'buffer' })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name.toString('latin1'))
+      .sort();
+  }
+
+  private async runFilesFrom(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext): Promise<void> {
+    const list = this.lists.write(this.settings.label, 'include', context.iteration, filesFromList(paths));
     try {
+      await this.runRsync(filesFromArgs(kind, byteString(list.path), excludePath), context, `rsync (${kind}, ${paths.length})`);
+    } finally {
+      list.done();
+    }
+  }
+
+  /** Include/exclude filter lists, split at --rsync-inclimit (the C clsync's way). */
+  private async runIncludeLists(changes: readonly ListChange[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
+    // the separator depends on the final arguments: NUL with --from0, newline otherwise
+    const separator = listSeparatorFor(expandArgs(this.template, this.values, { 'RSYNC-ARGS': rsyncArgsExpansion() }));
+    const includeLists = buildIncludeLists(changes, { separator, limit: this.settings.rsyncInclimit });
+    await this.withExcludeList(excluded, separator, context, async (excludePath) => {
       for (const [part, list] of includeLists.entries()) {
         const includeFile = this.lists.write(this.settings.label, 'include', context.iteration, list);
         try {
-          const argv = [
-            this.settings.syncHandler ?? 'rsync',
-            ...expandArgs(
-              this.template,
-              { ...this.values, 'INCLUDE-LIST-PATH': byteString(includeFile.path), 'EXCLUDE-LIST-PATH': byteString(excludeFile.path) },
-              { 'RSYNC-ARGS': rsyncArgsExpansion() },
-            ),
-          ].map(nativeString);
           const tag = includeLists.length > 1 ? `rsync ${part + 1}/${includeLists.length}` : 'rsync';
-          log.debug(2, `${tag}: ${argv.join(' ')}`);
-          const result = await runWithRetries(
-            argv,
-            {
-              tag,
-              timeoutMs: this.settings.timeoutSync * 1000,
-              env: { CLSYNC_STATUS: context.status, CLSYNC_ITERATION: String(context.iteration) },
-            },
-            {
-              retries: this.settings.retries,
-              delayMs: this.settings.delaySync * 1000,
-              okCodes: this.okCodes,
-              aborted: this.aborted,
-            },
-          );
-          if (!result.ok) {
-            const meaning = result.code === null ? describeEnd(result) : rsyncExitMeaning(result.code, true).message;
-            throw new HandlerError(
-              `sync handler ${argv[0]} failed after ${result.tries} tr${result.tries === 1 ? 'y' : 'ies'}: ` +
-                `${describeEnd(result)} (${meaning})`,
-            );
-          }
+          await this.runRsync(rsyncArgsExpansion(), context, tag, {
+            'INCLUDE-LIST-PATH': byteString(includeFile.path),
+            'EXCLUDE-LIST-PATH': excludePath,
+          });
         } finally {
           includeFile.done();
         }
       }
+    });
+  }
+
+  /** Write the exclude list for the length of `body`; `body` gets its path as a byte string. */
+  private async withExcludeList(
+    excluded: readonly ExcludedObject[],
+    separator: ListSeparator,
+    context: SyncContext,
+    body: (excludePath: string) => Promise<void>,
+  ): Promise<void> {
+    const exclude = buildExcludeList(excluded, separator);
+    for (const name of exclude.unlisted) {
+      log.warn(`excluded ${showPath(name)} cannot be written to a newline-separated list; add --from0 to the rsync arguments`);
+    }
+    const file = this.lists.write(this.settings.label, 'exclude', context.iteration, exclude.list);
+    try {
+      await body(byteString(file.path));
     } finally {
-      excludeFile.done();
+      file.done();
+    }
+  }
+
+  /** Run rsync once (with retries) with `%RSYNC-ARGS%` = `rsyncArgs`; a final failure is a HandlerError. */
+  private async runRsync(
+    rsyncArgs: readonly string[],
+    context: SyncContext,
+    tag: string,
+    listValues: Record<string, string> = {},
+  ): Promise<void> {
+    const argv = [
+      this.settings.syncHandler ?? 'rsync',
+      ...expandArgs(this.template, { ...this.values, ...listValues }, { 'RSYNC-ARGS': rsyncArgs }),
+    ].map(nativeString);
+    log.debug(2, `${tag}: ${argv.join(' ')}`);
+    const result = await runWithRetries(
+      argv,
+      {
+        tag,
+        timeoutMs: this.settings.timeoutSync * 1000,
+        env: { CLSYNC_STATUS: context.status, CLSYNC_ITERATION: String(context.iteration) },
+      },
+      {
+        retries: this.settings.retries,
+        delayMs: this.settings.delaySync * 1000,
+        okCodes: this.okCodes,
+        aborted: this.aborted,
+      },
+    );
+    if (!result.ok) {
+      const meaning = result.code === null ? describeEnd(result) : rsyncExitMeaning(result.code, true).message;
+      throw new HandlerError(
+        `sync handler ${argv[0]} failed after ${result.tries} tr${result.tries === 1 ? 'y' : 'ies'}: ` +
+          `${describeEnd(result)} (${meaning})`,
+      );
     }
   }
 }

@@ -10,3 +10,5 @@ export { buildExcludeList } from './exclude-list.js';
 export type { ExcludedObject, ExcludeList } from './exclude-list.js';
 export { rsyncExitMeaning } from './exit-code.js';
 export type { RsyncExitMeaning } from './exit-code.js';
+export { planFilesFrom, filesFromList, filesFromArgs, chunk } from './files-from.js';
+export type { FilesFromChange, FilesFromPlan, FilesFromRun } from './files-from.js';

@@ -1,0 +1,127 @@
+/**
+ * Syncs whose cost grows with the number of changes, not the size of the
+ * tree (SPEC §10): rsync is handed exactly the changed paths with
+ * `--files-from` (NUL-separated, so every legal name survives), instead of an
+ * include filter that rsync matches against every entry of every directory
+ * it descends into.
+ *
+ * One batch becomes up to three rsync runs, because rsync's options apply to
+ * a whole run:
+ * - `recursive`: new or moved-in directories, synced with all their content
+ *   (`-r --delete`, the rules' exclusions applied with `--exclude-from`);
+ * - `content`: files whose data was written. `--ignore-times` makes rsync
+ *   transfer them even when size and mtime match (a same-size rewrite that
+ *   restores the mtime is invisible to rsync's quick check, not to inotify);
+ * - `plain`: everything else — attribute changes, deletions, renamed files,
+ *   symlinks, directories themselves (no recursion).
+ * Every run passes `--delete-missing-args`: a listed path that no longer
+ * exists at the source is deleted at the destination (directories with their
+ * content), which is how deletions, moves out and renames reach it.
+ */
+import { IN, type RelPath } from '../types.js';
+
+/** Which kind of run a path goes to. */
+export type FilesFromRun = 'recursive' | 'content' | 'plain';
+
+/** What the planner needs of a change (a queue Change fits). */
+export interface FilesFromChange {
+  path: RelPath;
+  mask: number;
+  recursive: boolean;
+  state: 'created' | 'modified' | 'deleted';
+}
+
+/** The paths of each run, in the order the runs must go. */
+export interface FilesFromPlan {
+  /** the whole tree must be synced (overflow, USR2): run a full sync instead */
+  full: boolean;
+  runs: Array<{ kind: FilesFromRun; paths: RelPath[] }>;
+}
+
+/** Event bits that mean the file's data changed. */
+const CONTENT_BITS = IN.MODIFY | IN.CLOSE_WRITE;
+
+/**
+ * Sort changes into runs. Paths below a recursive entry are dropped (the
+ * recursive run covers them). Deletions and plain changes go first so a name
+ * freed by a deletion is free before a recursive run reuses it.
+ */
+export function planFilesFrom(changes: readonly FilesFromChange[]): FilesFromPlan {
+  const recursiveRoots = new Set<RelPath>();
+  for (const c of changes) {
+    if (!c.recursive || c.state === 'deleted') continue;
+    if (c.path === '') return { full: true, runs: [] };
+    recursiveRoots.add(c.path);
+  }
+  const plain: RelPath[] = [];
+  const content: RelPath[] = [];
+  const recursive: RelPath[] = [];
+  for (const c of changes) {
+    if (c.path === '') continue; // the root's own attributes: rsync sends them with any run ("." is implied)
+    if (underAny(c.path, recursiveRoots)) continue;
+    if (c.recursive && c.state !== 'deleted') recursive.push(c.path);
+    else if (c.state !== 'deleted' && c.mask & CONTENT_BITS && !(c.mask & IN.ISDIR)) content.push(c.path);
+    else plain.push(c.path);
+  }
+  const runs: FilesFromPlan['runs'] = [];
+  if (plain.length) runs.push({ kind: 'plain', paths: plain });
+  if (content.length) runs.push({ kind: 'content', paths: content });
+  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive });
+  return { full: false, runs };
+}
+
+/** Is `path` strictly below one of `roots`? O(depth) lookups, no allocation per ancestor beyond slices. */
+function underAny(path: RelPath, roots: ReadonlySet<RelPath>): boolean {
+  if (roots.size === 0) return false;
+  for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+    if (roots.has(path.slice(0, i))) return true;
+  }
+  return false;
+}
+
+/**
+ * A `--files-from` list: NUL-terminated byte-string paths (used with
+ * `--from0`). rsync skips list lines starting with `#` or `;` as comments,
+ * even NUL-terminated ones (measured), so such paths get a `./` prefix.
+ */
+export function filesFromList(paths: readonly RelPath[]): Buffer {
+  let size = 0;
+  for (const p of paths) size += p.length + 3;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of paths) {
+    if (p.charCodeAt(0) === HASH || p.charCodeAt(0) === SEMICOLON) at += out.write('./', at, 'latin1');
+    at += out.write(p, at, 'latin1');
+    out[at++] = 0;
+  }
+  return out.subarray(0, at);
+}
+
+const HASH = 0x23;
+const SEMICOLON = 0x3b;
+
+/** Split a run's paths into chunks of at most `limit` (`--rsync-inclimit`; 0 = no limit). */
+export function chunk<T>(items: readonly T[], limit: number): T[][] {
+  if (limit <= 0 || items.length <= limit) return [items.slice()];
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += limit) out.push(items.slice(i, i + limit));
+  return out;
+}
+
+/**
+ * `%RSYNC-ARGS%` for one files-from run. `listPath`/`excludePath` are the
+ * list files; the two directory arguments come from the template.
+ */
+export function filesFromArgs(kind: FilesFromRun | 'full', listPath: string, excludePath: string): string[] {
+  const args = ['-aH', '--force', '--from0'];
+  switch (kind) {
+    case 'full':
+      return [...args, '--delete', `--exclude-from=${excludePath}`];
+    case 'recursive':
+      return [...args, '-r', '--delete', '--delete-missing-args', `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
+    case 'content':
+      return [...args, '--ignore-times', '--delete-missing-args', `--files-from=${listPath}`];
+    case 'plain':
+      return [...args, '--delete-missing-args', `--files-from=${listPath}`];
+  }
+}

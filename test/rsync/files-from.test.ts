@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, utimesSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { IN } from '../../src/types.js';
+import { filesFromArgs, filesFromList, planFilesFrom, type FilesFromChange } from '../../src/rsync/files-from.js';
+import { diffTrees, tempDir } from '../helpers/tree.js';
+
+const change = (path: string, mask: number, state: FilesFromChange['state'], recursive = false): FilesFromChange => ({
+  path,
+  mask,
+  state,
+  recursive,
+});
+
+test('plan: content writes, plain changes and recursive dirs go to their own runs; covered paths dropped', () => {
+  const plan = planFilesFrom([
+    change('a/f', IN.CLOSE_WRITE, 'modified'),
+    change('a/g', IN.ATTRIB, 'modified'),
+    change('gone', IN.DELETE, 'deleted'),
+    change('moved-out', IN.MOVED_FROM | IN.ISDIR, 'deleted', true),
+    change('new', IN.CREATE | IN.ISDIR, 'created', true),
+    change('new/inner', IN.CLOSE_WRITE, 'created'),
+    change('d', IN.ATTRIB | IN.ISDIR, 'modified'),
+  ]);
+  assert.equal(plan.full, false);
+  assert.deepEqual(plan.runs, [
+    { kind: 'plain', paths: ['a/g', 'gone', 'moved-out', 'd'] },
+    { kind: 'content', paths: ['a/f'] },
+    { kind: 'recursive', paths: ['new'] },
+  ]);
+});
+
+test('plan: a recursive root (overflow, USR2) means a full sync', () => {
+  assert.equal(planFilesFrom([change('', IN.Q_OVERFLOW, 'modified', true), change('x', IN.MODIFY, 'modified')]).full, true);
+});
+
+test('list: NUL-terminated bytes; names starting with # or ; get ./ so rsync does not skip them', () => {
+  const list = filesFromList(['a', '#x', ';y', 'b\nc', '\xff']);
+  assert.deepEqual(list, Buffer.from('a\0./#x\0./;y\0b\nc\0\xff\0', 'latin1'));
+});
+
+test('real rsync: the three runs mirror odd names, deletions, same-size rewrites with restored mtime', () => {
+  const src = tempDir();
+  const dst = tempDir();
+  const lists = tempDir();
+  const odd = ['#h', ';s', 'new\nline', '[x]*?\\', '-dash', ' sp ', 'x'.repeat(255)];
+  try {
+    for (const n of odd) writeFileSync(join(src.path, n), n);
+    mkdirSync(join(src.path, 'dir/sub'), { recursive: true });
+    writeFileSync(join(src.path, 'dir/sub/f'), 'f');
+    writeFileSync(join(src.path, 'same'), 'AAAA');
+    utimesSync(join(src.path, 'same'), 1_000_000, 1_000_000);
+    execFileSync('rsync', ['-aH', `${src.path}/`, `${dst.path}/`]);
+    // changes: rewrite keeping size and mtime, delete a file and a directory, a new directory
+    writeFileSync(join(src.path, 'same'), 'BBBB');
+    utimesSync(join(src.path, 'same'), 1_000_000, 1_000_000);
+    rmSync(join(src.path, '#h'));
+    rmSync(join(src.path, 'dir'), { recursive: true });
+    mkdirSync(join(src.path, 'fresh/deep'), { recursive: true });
+    writeFileSync(join(src.path, 'fresh/deep/z'), 'z');
+    writeFileSync(join(src.path, 'new\nline'), 'changed');
+    const plan = planFilesFrom([
+      change('same', IN.CLOSE_WRITE, 'modified'),
+      change('#h', IN.DELETE, 'deleted'),
+      change('dir', IN.DELETE | IN.ISDIR, 'deleted', true),
+      change('fresh', IN.CREATE | IN.ISDIR, 'created', true),
+      change('new\nline', IN.CLOSE_WRITE, 'modified'),
+    ]);
+    const exclude = join(lists.path, 'exclude');
+    writeFileSync(exclude, '');
+    for (const run of plan.runs) {
+      const listPath = join(lists.path, run.kind);
+      writeFileSync(listPath, filesFromList(run.paths));
+      execFileSync('rsync', [...filesFromArgs(run.kind, listPath, exclude), `${src.path}/`, `${dst.path}/`]);
+    }
+    assert.deepEqual(diffTrees(src.path, dst.path), []);
+    assert.equal(readFileSync(join(dst.path, 'same'), 'utf8'), 'BBBB');
+    assert.equal(statSync(join(dst.path, 'same')).mtimeMs, 1_000_000_000);
+  } finally {
+    src.remove();
+    dst.remove();
+    lists.remove();
+  }
+});
