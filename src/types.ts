@@ -56,6 +56,11 @@ export interface FsEvent {
   path: RelPath;
   mask: number;
   recursive: boolean;
+  /**
+   * On the MOVED_TO of a directory renamed within the tree: its old path.
+   * Lets a local destination rename its copy instead of copying it again.
+   */
+  movedFrom?: RelPath;
 }
 
 /** Bits answered by a walk filter for a directory. */

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Settings } from '../options/index.js';
 import { HandlerError } from '../errors.js';
@@ -54,6 +54,8 @@ export class RsyncDirectHandler implements SyncHandler {
   private readonly okCodes: ReadonlySet<number>;
   private readonly values: Record<string, string>;
   private readonly workers: number;
+  /** the destination as a local directory (bytes), when rsync writes to one we can touch directly */
+  private readonly localDestination: Buffer | null;
 
   constructor(
     private readonly settings: Settings,
@@ -72,6 +74,8 @@ export class RsyncDirectHandler implements SyncHandler {
       'destination-dir': (settings.destinationDir ?? '').replace(/\/+$/, ''),
     };
     this.workers = Math.max(1, availableParallelism());
+    const destination = this.values['destination-dir'];
+    this.localDestination = !userArgs && destination.startsWith('/') ? bytesOf(destination) : null;
   }
 
   syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
@@ -83,6 +87,7 @@ export class RsyncDirectHandler implements SyncHandler {
     if (!this.filesFrom) return this.runIncludeLists(changes, excludedUnder(changes, excluded), context);
     const plan = planFilesFrom(changes);
     if (plan.full) return this.fullFilesFrom(excluded, context);
+    if (this.localDestination) replayDirectoryRenames(changes, this.localDestination);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
       for (const run of plan.runs) {
         for (const paths of chunk(run.paths, this.settings.rsyncInclimit)) {
@@ -218,6 +223,32 @@ export class RsyncDirectHandler implements SyncHandler {
     }
   }
 }
+
+/**
+ * A directory renamed within the tree is renamed at a local destination
+ * too, before rsync runs: the recursive run for its new path then finds its
+ * content in place (rsync's quick check) instead of copying it all again,
+ * and the old path is already gone. Only when the old copy exists and the
+ * new name is free; anything else is left to rsync, which is always right,
+ * only slower.
+ */
+function replayDirectoryRenames(changes: readonly Change[], destination: Buffer): void {
+  for (const c of changes) {
+    if (c.movedFrom === undefined || c.state !== 'created') continue;
+    const from = Buffer.concat([destination, SLASH, bytesOf(c.movedFrom)]);
+    const to = Buffer.concat([destination, SLASH, bytesOf(c.path)]);
+    try {
+      if (!lstatSync(from, { throwIfNoEntry: false })?.isDirectory()) continue;
+      if (lstatSync(to, { throwIfNoEntry: false })) continue;
+      renameSync(from, to);
+      log.debug(2, `renamed ${showPath(c.movedFrom)} to ${showPath(c.path)} at the destination`);
+    } catch (err) {
+      log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination failed (${(err as Error).message}); rsync copies it`);
+    }
+  }
+}
+
+const SLASH = Buffer.from('/');
 
 /**
  * The excluded objects rsync could reach in this batch: those below a

@@ -251,6 +251,7 @@ export class InotifyMonitor implements Monitor {
       const dirPath = table.pathOf(node);
       const path: RelPath = name === '' ? dirPath : dirPath === '' ? name : dirPath + '/' + name;
       let recursive = false;
+      let movedFrom: RelPath | undefined;
       if (mask & IN.ISDIR && name !== '') {
         if (mask & IN.CREATE) {
           this.replaceStale(node, name);
@@ -263,6 +264,7 @@ export class InotifyMonitor implements Monitor {
           recursive = true;
           const from = takeMove(moves, cookie);
           if (from && from.node !== NO_NODE && table.isLive(from.node)) {
+            movedFrom = table.pathOf(from.node);
             this.renameDir(from.node, node, name, path);
           } else {
             this.replaceStale(node, name);
@@ -273,7 +275,7 @@ export class InotifyMonitor implements Monitor {
           if (child !== NO_NODE) this.dropSubtree(child, NO_WD);
         }
       }
-      batch.push({ path, mask, recursive });
+      batch.push(movedFrom === undefined ? { path, mask, recursive } : { path, mask, recursive, movedFrom });
     }
     if (moves) {
       for (const move of moves) {

@@ -33,6 +33,8 @@ export interface Change {
   /** this object and everything below it must be synced */
   recursive: boolean;
   state: ChangeState;
+  /** a directory created by a rename within the tree: its old path (see FsEvent) */
+  movedFrom?: RelPath;
 }
 
 /** A queued entry: a Change in the making plus what merging needs. */
@@ -46,6 +48,8 @@ interface Entry {
   createSeenBySync: boolean;
   /** ms time of the first event: the entry's window starts here */
   firstAt: number;
+  /** old path while the entry is a directory created by a rename within the tree */
+  movedFrom: RelPath | undefined;
 }
 
 /** One delay class: its entries and the start of its oldest window. */
@@ -105,6 +109,7 @@ export class EventQueue {
         state: outcome === 'replaced' ? 'modified' : outcome,
         createSeenBySync: eventClass === 'create' && syncRunning,
         firstAt: now,
+        movedFrom: event.movedFrom,
       };
       wantClass.entries.set(event.path, entry);
       if (now < wantClass.firstAt) wantClass.firstAt = now;
@@ -123,6 +128,8 @@ export class EventQueue {
     if (eventClass === 'overflow' || event.recursive) entry.recursive = true;
     entry.mask |= event.mask;
     entry.isDir = isDir;
+    // a rename is only worth replaying while the entry is still just "created by that rename"
+    entry.movedFrom = entry.state === 'created' ? (event.movedFrom ?? entry.movedFrom) : undefined;
 
     if (wantClass !== home) {
       home.entries.delete(event.path);
@@ -151,7 +158,9 @@ export class EventQueue {
       if (!all && now < cls.firstAt + cls.delayMs) continue;
       for (const e of cls.entries.values()) {
         if (e.state === 'vanished') continue;
-        out.push({ path: e.path, mask: e.mask, isDir: e.isDir, recursive: e.recursive, state: e.state });
+        const change: Change = { path: e.path, mask: e.mask, isDir: e.isDir, recursive: e.recursive, state: e.state };
+        if (e.movedFrom !== undefined && e.state === 'created') change.movedFrom = e.movedFrom;
+        out.push(change);
       }
       cls.entries.clear();
       cls.firstAt = Infinity;

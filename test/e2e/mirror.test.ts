@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffTrees, tempDir, waitFor } from '../helpers/tree.js';
 import { runClsync, startClsync } from '../helpers/clsync.js';
@@ -130,6 +130,28 @@ test('default delays hold: a change waits for -t/-w (30 s) before it is synced',
     await assertConverges(src.path, dst.path, run.output, 40_000);
     const waited = Date.now() - changedAt;
     assert.ok(waited >= 29_000, `synced after ${waited} ms, before the 30 s delays`);
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0);
+  } finally {
+    run.child.kill('SIGKILL');
+    await run.exited;
+    src.remove();
+    dst.remove();
+  }
+});
+
+test('a directory renamed within the tree is renamed at a local destination, not copied again', async () => {
+  const src = tempDir();
+  const dst = tempDir();
+  mkdirSync(join(src.path, 'photos/2024'), { recursive: true });
+  writeFileSync(join(src.path, 'photos/2024/big.jpg'), Buffer.alloc(2_000_000, 1));
+  const run = startClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, '-w0', '-t0', '-T0']);
+  try {
+    await assertConverges(src.path, dst.path, run.output);
+    const inodeBefore = statSync(join(dst.path, 'photos/2024/big.jpg')).ino;
+    renameSync(join(src.path, 'photos'), join(src.path, 'pictures'));
+    await assertConverges(src.path, dst.path, run.output);
+    assert.equal(statSync(join(dst.path, 'pictures/2024/big.jpg')).ino, inodeBefore, 'the file was copied again');
     run.child.kill('SIGTERM');
     assert.equal(await run.exited, 0);
   } finally {
