@@ -44,7 +44,7 @@ interface Entry {
   isDir: boolean;
   recursive: boolean;
   state: EntryState;
-  /** a creation merged into this entry was recorded while a sync ran */
+  /** a creation merged into this entry was recorded while a sync ran, or was a MOVED_TO (it may have replaced an object): a later delete must still be synced */
   createSeenBySync: boolean;
   /** ms time of the first event: the entry's window starts here */
   firstAt: number;
@@ -58,6 +58,19 @@ interface DelayClass {
   delayMs: number;
   /** min firstAt of the entries; may be earlier than the true minimum after an entry moved out (then it only flushes early) */
   firstAt: number;
+}
+
+/**
+ * A MOVED_TO may have replaced an object of that name: rename() overwrites a
+ * file (or an empty directory) without any DELETE event. The destination may
+ * hold that object, so a later delete in the same window must reach it — the
+ * same situation as a creation a running sync may already have copied
+ * (found by the differential fuzzer: `echo a > v; sync; echo b > t;
+ * mv t v; rm v` left `v` at the destination). IN_CREATE cannot replace
+ * anything: it is reported only for names that did not exist.
+ */
+function mayReplace(mask: number): boolean {
+  return (mask & IN.MOVED_TO) !== 0;
 }
 
 /** Collects, merges and releases change events. */
@@ -107,7 +120,7 @@ export class EventQueue {
         isDir,
         recursive: event.recursive || eventClass === 'overflow',
         state: outcome === 'replaced' ? 'modified' : outcome,
-        createSeenBySync: eventClass === 'create' && syncRunning,
+        createSeenBySync: eventClass === 'create' && (syncRunning || mayReplace(event.mask)),
         firstAt: now,
         movedFrom: event.movedFrom,
       };
@@ -124,7 +137,7 @@ export class EventQueue {
     } else {
       entry.state = outcome;
     }
-    if (eventClass === 'create' && syncRunning) entry.createSeenBySync = true;
+    if (eventClass === 'create' && (syncRunning || mayReplace(event.mask))) entry.createSeenBySync = true;
     if (eventClass === 'overflow' || event.recursive) entry.recursive = true;
     entry.mask |= event.mask;
     entry.isDir = isDir;

@@ -80,3 +80,20 @@ test('take(all) releases classes that are not due yet', () => {
   q.add({ path: 'b', mask: IN.MODIFY, recursive: false }, 500, false);
   assert.equal(q.take(0, true).length, 2);
 });
+
+test('a file renamed over an existing name and then deleted is still a deletion (the destination has the old one)', () => {
+  const q = new EventQueue({ delayCollectMs: 0, delayCollectBigfileMs: 0, thresholdBigfile: 0 }, () => 0);
+  q.add({ path: 'v', mask: IN.MOVED_TO, recursive: false }, undefined, false);
+  q.add({ path: 'v', mask: IN.DELETE, recursive: false }, undefined, false);
+  const changes = q.take(0);
+  assert.equal(changes.length, 1);
+  assert.equal(changes[0].path, 'v');
+  assert.equal(changes[0].state, 'deleted');
+});
+
+test('a file created (IN_CREATE) and deleted inside one window still vanishes', () => {
+  const q = new EventQueue({ delayCollectMs: 0, delayCollectBigfileMs: 0, thresholdBigfile: 0 }, () => 0);
+  q.add({ path: 'n', mask: IN.CREATE, recursive: false }, undefined, false);
+  q.add({ path: 'n', mask: IN.DELETE, recursive: false }, undefined, false);
+  assert.deepEqual(q.take(0), []);
+});
