@@ -27,6 +27,18 @@ import { expandArgs } from './substitute.js';
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
 const RSYNC_VANISHED = 24;
 
+/**
+ * rsync exit codes that a live tree produces when it changes under rsync's
+ * feet: 23 (partial transfer: a path became a directory or a file while
+ * rsync read it) and 2 ("invalid path from sender": a directory vanished and
+ * came back during the walk). A files-from run that ends with one is run
+ * again with a fresh list; after that a full sync takes over.
+ */
+const RSYNC_RACE_CODES: ReadonlySet<number> = new Set([23, 2]);
+
+/** Re-runs of a files-from run that ended with a race code before a full sync takes over. */
+const RACE_RERUNS = 3;
+
 /** The arguments used when the user wrote none: rsync's defaults plus the two directories. */
 const DEFAULT_TEMPLATE = ['%RSYNC-ARGS%', '%watch-dir%/', '%destination-dir%/'];
 
@@ -91,7 +103,10 @@ export class RsyncDirectHandler implements SyncHandler {
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
       for (const run of plan.runs) {
         for (const paths of chunk(run.paths, this.settings.rsyncInclimit)) {
-          await this.runFilesFrom(run.kind, paths, excludePath, context);
+          if (await this.runFilesFrom(run.kind, paths, excludePath, context)) continue;
+          log.warn(`the tree kept changing under rsync; syncing the whole tree instead`);
+          await this.fullFilesFrom(excluded, context);
+          return;
         }
       }
     });
@@ -139,13 +154,64 @@ export class RsyncDirectHandler implements SyncHandler {
       .sort();
   }
 
-  private async runFilesFrom(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext): Promise<void> {
-    const list = this.lists.write(this.settings.label, 'include', context.iteration, filesFromList(paths));
-    try {
-      await this.runRsync(filesFromArgs(kind, byteString(list.path), excludePath), context, `rsync (${kind}, ${paths.length})`);
-    } finally {
-      list.done();
+  /**
+   * One files-from run. Resolves false when rsync kept hitting races with a
+   * changing tree (RSYNC_RACE_CODES) through every re-run; throws a
+   * HandlerError for any other failure.
+   */
+  private async runFilesFrom(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext): Promise<boolean> {
+    for (let attempt = 0; attempt <= RACE_RERUNS; attempt++) {
+      const listed = this.sourceSafePaths(paths);
+      const list = this.lists.write(this.settings.label, 'include', context.iteration, filesFromList(listed));
+      try {
+        const args = filesFromArgs(kind, byteString(list.path), excludePath);
+        const code = await this.runRsync(args, context, `rsync (${kind}, ${listed.length})`, {}, RSYNC_RACE_CODES);
+        if (!RSYNC_RACE_CODES.has(code)) return true;
+        log.warn(`rsync (${kind}): ${rsyncExitMeaning(code, true).message}: the tree changed while it ran; running it again`);
+      } finally {
+        list.done();
+      }
+      if (this.aborted()) return true;
     }
+    return false;
+  }
+
+  /**
+   * rsync fails a listed path whose parent is no longer a directory
+   * (ENOTDIR: `--delete-missing-args` only covers ENOENT). Such a path is
+   * replaced by its first ancestor component that is not a directory now:
+   * missing, it is deleted at the destination; a file, it replaces the
+   * destination's directory (`--force`).
+   */
+  private sourceSafePaths(paths: readonly string[]): string[] {
+    const root = this.values['watch-dir'];
+    const cache = new Map<string, boolean>();
+    /** a directory, or missing (rsync's ENOENT, which --delete-missing-args handles) */
+    const passable = (rel: string): boolean => {
+      let known = cache.get(rel);
+      if (known === undefined) {
+        try {
+          const st = lstatSync(bytesOf(root + '/' + rel), { throwIfNoEntry: false });
+          known = st === undefined || st.isDirectory();
+        } catch {
+          known = false; // ENOTDIR: an ancestor is a file
+        }
+        cache.set(rel, known);
+      }
+      return known;
+    };
+    const out = new Set<string>();
+    for (const path of paths) {
+      const slash = path.lastIndexOf('/');
+      if (slash < 0 || passable(path.slice(0, slash))) {
+        out.add(path);
+        continue;
+      }
+      let at = path.indexOf('/');
+      while (at > 0 && passable(path.slice(0, at))) at = path.indexOf('/', at + 1);
+      out.add(at > 0 ? path.slice(0, at) : path);
+    }
+    return [...out];
   }
 
   /** Include/exclude filter lists, split at --rsync-inclimit (the C clsync's way). */
@@ -188,13 +254,18 @@ export class RsyncDirectHandler implements SyncHandler {
     }
   }
 
-  /** Run rsync once (with retries) with `%RSYNC-ARGS%` = `rsyncArgs`; a final failure is a HandlerError. */
+  /**
+   * Run rsync once (with retries) with `%RSYNC-ARGS%` = `rsyncArgs`; a final
+   * failure is a HandlerError, except the `passOn` codes, which are returned
+   * (with the exit code) for the caller to handle.
+   */
   private async runRsync(
     rsyncArgs: readonly string[],
     context: SyncContext,
     tag: string,
     listValues: Record<string, string> = {},
-  ): Promise<void> {
+    passOn: ReadonlySet<number> = NO_CODES,
+  ): Promise<number> {
     const argv = [
       this.settings.syncHandler ?? 'rsync',
       ...expandArgs(this.template, { ...this.values, ...listValues }, { 'RSYNC-ARGS': rsyncArgs }),
@@ -210,10 +281,11 @@ export class RsyncDirectHandler implements SyncHandler {
       {
         retries: this.settings.retries,
         delayMs: this.settings.delaySync * 1000,
-        okCodes: this.okCodes,
+        okCodes: passOn.size ? new Set([...this.okCodes, ...passOn]) : this.okCodes,
         aborted: this.aborted,
       },
     );
+    if (result.code !== null && passOn.has(result.code)) return result.code;
     if (!result.ok) {
       const meaning = result.code === null ? describeEnd(result) : rsyncExitMeaning(result.code, true).message;
       throw new HandlerError(
@@ -221,6 +293,7 @@ export class RsyncDirectHandler implements SyncHandler {
           `${describeEnd(result)} (${meaning})`,
       );
     }
+    return result.code ?? 0;
   }
 }
 
@@ -249,6 +322,7 @@ function replayDirectoryRenames(changes: readonly Change[], destination: Buffer)
 }
 
 const SLASH = Buffer.from('/');
+const NO_CODES: ReadonlySet<number> = new Set();
 
 /**
  * The excluded objects rsync could reach in this batch: those below a

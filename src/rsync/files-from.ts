@@ -17,6 +17,13 @@
  * Every run passes `--delete-missing-args`: a listed path that no longer
  * exists at the source is deleted at the destination (directories with their
  * content), which is how deletions, moves out and renames reach it.
+ *
+ * A recursive run trusts rsync's quick check. That is right for a brand-new
+ * directory, but not where the destination may already hold older files of
+ * the same size and mtime: a directory renamed within the tree (renamed at
+ * the destination first, see the handler) or one deleted and created again
+ * in the window. Files written in those during the window — under the old
+ * or the new path — get a second `content` run after the recursive one.
  */
 import { IN, type RelPath } from '../types.js';
 
@@ -29,6 +36,8 @@ export interface FilesFromChange {
   mask: number;
   recursive: boolean;
   state: 'created' | 'modified' | 'deleted';
+  /** a directory created by a rename within the tree: its old path */
+  movedFrom?: RelPath;
 }
 
 /** The paths of each run, in the order the runs must go. */
@@ -48,35 +57,58 @@ const CONTENT_BITS = IN.MODIFY | IN.CLOSE_WRITE;
  */
 export function planFilesFrom(changes: readonly FilesFromChange[]): FilesFromPlan {
   const recursiveRoots = new Set<RelPath>();
+  /** renamed directories: old path → new path */
+  const renamed = new Map<RelPath, RelPath>();
+  /** recursive roots where the destination may hold older files: renamed, or replaced */
+  const untrusted = new Set<RelPath>();
   for (const c of changes) {
     if (!c.recursive || c.state === 'deleted') continue;
     if (c.path === '') return { full: true, runs: [] };
     recursiveRoots.add(c.path);
+    if (c.movedFrom !== undefined) renamed.set(c.movedFrom, c.path);
+    if (c.movedFrom !== undefined || c.state !== 'created') untrusted.add(c.path);
   }
   const plain: RelPath[] = [];
   const content: RelPath[] = [];
   const recursive: RelPath[] = [];
+  const contentAfter: RelPath[] = [];
   for (const c of changes) {
     if (c.path === '') continue; // the root's own attributes: rsync sends them with any run ("." is implied)
-    if (underAny(c.path, recursiveRoots)) continue;
+    const written = c.state !== 'deleted' && (c.mask & CONTENT_BITS) !== 0 && !(c.mask & IN.ISDIR);
+    if (written && untrusted.size > 0) {
+      const now = renamedPath(c.path, renamed);
+      if (now !== undefined || ancestorIn(c.path, untrusted) !== undefined) {
+        contentAfter.push(now ?? c.path);
+        if (now === undefined) continue;
+      }
+    }
+    if (ancestorIn(c.path, recursiveRoots) !== undefined) continue;
     if (c.recursive && c.state !== 'deleted') recursive.push(c.path);
-    else if (c.state !== 'deleted' && c.mask & CONTENT_BITS && !(c.mask & IN.ISDIR)) content.push(c.path);
+    else if (written) content.push(c.path);
     else plain.push(c.path);
   }
   const runs: FilesFromPlan['runs'] = [];
   if (plain.length) runs.push({ kind: 'plain', paths: plain });
   if (content.length) runs.push({ kind: 'content', paths: content });
   if (recursive.length) runs.push({ kind: 'recursive', paths: recursive });
+  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter });
   return { full: false, runs };
 }
 
-/** Is `path` strictly below one of `roots`? O(depth) lookups, no allocation per ancestor beyond slices. */
-function underAny(path: RelPath, roots: ReadonlySet<RelPath>): boolean {
-  if (roots.size === 0) return false;
+/** Where a path below a renamed directory's old path is now, or undefined. */
+function renamedPath(path: RelPath, renamed: ReadonlyMap<RelPath, RelPath>): RelPath | undefined {
+  const old = ancestorIn(path, renamed);
+  return old === undefined ? undefined : renamed.get(old)! + path.slice(old.length);
+}
+
+/** The ancestor of `path` (strictly above it) that is a key of `roots`, or undefined. O(depth). */
+function ancestorIn(path: RelPath, roots: ReadonlySet<RelPath> | ReadonlyMap<RelPath, unknown>): RelPath | undefined {
+  if (roots.size === 0) return undefined;
   for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
-    if (roots.has(path.slice(0, i))) return true;
+    const ancestor = path.slice(0, i);
+    if (roots.has(ancestor)) return ancestor;
   }
-  return false;
+  return undefined;
 }
 
 /**

@@ -84,3 +84,22 @@ test('real rsync: the three runs mirror odd names, deletions, same-size rewrites
     lists.remove();
   }
 });
+
+test('plan: files written in a renamed or replaced directory get a content run after the recursive one', () => {
+  const plan = planFilesFrom([
+    change('old/f', IN.CLOSE_WRITE, 'modified'),
+    change('old', IN.MOVED_FROM | IN.ISDIR, 'deleted'),
+    { ...change('new', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'old' },
+    change('new/g', IN.CLOSE_WRITE, 'modified'),
+    change('again', IN.DELETE | IN.CREATE | IN.ISDIR, 'modified', true),
+    change('again/h', IN.CLOSE_WRITE, 'created'),
+    change('fresh', IN.CREATE | IN.ISDIR, 'created', true),
+    change('fresh/i', IN.CLOSE_WRITE, 'created'),
+  ]);
+  assert.deepEqual(plan.runs, [
+    { kind: 'plain', paths: ['old'] },
+    { kind: 'content', paths: ['old/f'] },
+    { kind: 'recursive', paths: ['new', 'again', 'fresh'] },
+    { kind: 'content', paths: ['new/f', 'new/g', 'again/h'] },
+  ]);
+});
