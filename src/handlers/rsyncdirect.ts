@@ -97,7 +97,7 @@ export class RsyncDirectHandler implements SyncHandler {
 
   sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (!this.filesFrom) return this.runIncludeLists(changes, excludedUnder(changes, excluded), context);
-    const plan = planFilesFrom(changes);
+    const plan = planFilesFrom(changes, (path) => this.linkCount(path));
     if (plan.full) return this.fullFilesFrom(excluded, context);
     if (this.localDestination) replayDirectoryRenames(changes, this.localDestination);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
@@ -143,6 +143,16 @@ export class RsyncDirectHandler implements SyncHandler {
       };
       await Promise.all(Array.from({ length: Math.min(this.workers, pieces.length) }, worker));
     });
+  }
+
+  /** Hard links of a source file now (1 when gone or unreadable). */
+  private linkCount(path: string): number {
+    try {
+      const st = lstatSync(bytesOf(this.values['watch-dir'] + '/' + path), { throwIfNoEntry: false });
+      return st?.isFile() ? st.nlink : 1;
+    } catch {
+      return 1;
+    }
   }
 
   /** Top-level directories of the watch dir (byte strings), in name order. */

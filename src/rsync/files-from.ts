@@ -14,6 +14,12 @@
  *   restores the mtime is invisible to rsync's quick check, not to inotify);
  * - `plain`: everything else — attribute changes, deletions, renamed files,
  *   symlinks, directories themselves (no recursion).
+ * - `inplace`: written files with more than one hard link, also with
+ *   `--inplace`, so the destination's copy of the group is updated in place
+ *   and every name of it sees the new data (rsync would otherwise replace
+ *   the one name with a new file and split the group). New files with more
+ *   than one link join the recursive run when there is one, so `-H` sees the
+ *   whole new group in one transfer.
  * Every run passes `--delete-missing-args`: a listed path that no longer
  * exists at the source is deleted at the destination (directories with their
  * content), which is how deletions, moves out and renames reach it.
@@ -28,7 +34,10 @@
 import { IN, type RelPath } from '../types.js';
 
 /** Which kind of run a path goes to. */
-export type FilesFromRun = 'recursive' | 'content' | 'plain';
+export type FilesFromRun = 'recursive' | 'content' | 'inplace' | 'plain';
+
+/** Hard-link count of a source path (1 when unknown or gone). */
+export type LinkCount = (path: RelPath) => number;
 
 /** What the planner needs of a change (a queue Change fits). */
 export interface FilesFromChange {
@@ -47,15 +56,18 @@ export interface FilesFromPlan {
   runs: Array<{ kind: FilesFromRun; paths: RelPath[] }>;
 }
 
-/** Event bits that mean the file's data changed. */
-const CONTENT_BITS = IN.MODIFY | IN.CLOSE_WRITE;
+/**
+ * Event bits that mean the file's data may differ from the destination's
+ * copy: written, or a new name (a new file, a new hard link, a rename).
+ */
+const CONTENT_BITS = IN.MODIFY | IN.CLOSE_WRITE | IN.CREATE | IN.MOVED_TO;
 
 /**
  * Sort changes into runs. Paths below a recursive entry are dropped (the
  * recursive run covers them). Deletions and plain changes go first so a name
  * freed by a deletion is free before a recursive run reuses it.
  */
-export function planFilesFrom(changes: readonly FilesFromChange[]): FilesFromPlan {
+export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: LinkCount = () => 1): FilesFromPlan {
   const recursiveRoots = new Set<RelPath>();
   /** renamed directories: old path → new path */
   const renamed = new Map<RelPath, RelPath>();
@@ -72,6 +84,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[]): FilesFromPla
   const content: RelPath[] = [];
   const recursive: RelPath[] = [];
   const contentAfter: RelPath[] = [];
+  const inplace: RelPath[] = [];
   for (const c of changes) {
     if (c.path === '') continue; // the root's own attributes: rsync sends them with any run ("." is implied)
     const written = c.state !== 'deleted' && (c.mask & CONTENT_BITS) !== 0 && !(c.mask & IN.ISDIR);
@@ -84,12 +97,16 @@ export function planFilesFrom(changes: readonly FilesFromChange[]): FilesFromPla
     }
     if (ancestorIn(c.path, recursiveRoots) !== undefined) continue;
     if (c.recursive && c.state !== 'deleted') recursive.push(c.path);
-    else if (written) content.push(c.path);
+    else if (written && linkCount(c.path) > 1) {
+      if (c.state === 'created' && recursiveRoots.size > 0) recursive.push(c.path);
+      else inplace.push(c.path);
+    } else if (written) content.push(c.path);
     else plain.push(c.path);
   }
   const runs: FilesFromPlan['runs'] = [];
   if (plain.length) runs.push({ kind: 'plain', paths: plain });
   if (content.length) runs.push({ kind: 'content', paths: content });
+  if (inplace.length) runs.push({ kind: 'inplace', paths: inplace });
   if (recursive.length) runs.push({ kind: 'recursive', paths: recursive });
   if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter });
   return { full: false, runs };
@@ -153,6 +170,8 @@ export function filesFromArgs(kind: FilesFromRun | 'full', listPath: string, exc
       return [...args, '-r', '--delete', '--delete-missing-args', `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
     case 'content':
       return [...args, '--ignore-times', '--delete-missing-args', `--files-from=${listPath}`];
+    case 'inplace':
+      return [...args, '--ignore-times', '--inplace', '--delete-missing-args', `--files-from=${listPath}`];
     case 'plain':
       return [...args, '--delete-missing-args', `--files-from=${listPath}`];
   }
