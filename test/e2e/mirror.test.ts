@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync, writeF
 import { join } from 'node:path';
 import { diffTrees, tempDir, waitFor } from '../helpers/tree.js';
 import { runClsync, startClsync } from '../helpers/clsync.js';
+import { withMirror } from '../helpers/mirror.js';
 
 /** Wait until the two trees are equal; fail with the differences and the daemon's log otherwise. */
 async function assertConverges(src: string, dst: string, log: () => string, timeoutMs = 10_000): Promise<void> {
@@ -22,61 +23,48 @@ function seedTree(src: string): void {
 }
 
 test('seed line: -Mrsyncdirect -W -D -w0 -t0 -T0 mirrors a live tree', async () => {
-  const src = tempDir();
-  const dst = tempDir();
-  const outside = tempDir();
-  seedTree(src.path);
-  const run = startClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, '-w0', '-t0', '-T0']);
-  try {
-    await assertConverges(src.path, dst.path, run.output);
+  await withMirror(
+    async (m) => {
+      // files: create, modify, chmod, delete, rename
+      writeFileSync(join(m.src, 'new.txt'), 'new\n');
+      appendFileSync(join(m.src, 'a.txt'), 'more\n');
+      chmodSync(join(m.src, 'dir/b.bin'), 0o600);
+      rmSync(join(m.src, 'dir/sub/c'));
+      renameSync(join(m.src, 'dangling'), join(m.src, 'dangling2'));
+      await m.converge('file changes');
 
-    // files: create, modify, chmod, delete, rename
-    writeFileSync(join(src.path, 'new.txt'), 'new\n');
-    appendFileSync(join(src.path, 'a.txt'), 'more\n');
-    chmodSync(join(src.path, 'dir/b.bin'), 0o600);
-    rmSync(join(src.path, 'dir/sub/c'));
-    renameSync(join(src.path, 'dangling'), join(src.path, 'dangling2'));
-    await assertConverges(src.path, dst.path, run.output);
+      // directories: create, rename (events inside afterwards), delete
+      mkdirSync(join(m.src, 'd1'));
+      writeFileSync(join(m.src, 'd1/f'), 'f');
+      renameSync(join(m.src, 'dir'), join(m.src, 'dir-renamed'));
+      writeFileSync(join(m.src, 'dir-renamed/sub/after-rename'), 'x');
+      await m.converge('directory create and rename');
+      rmSync(join(m.src, 'd1'), { recursive: true });
+      await m.converge('directory delete');
 
-    // directories: create, rename (events inside afterwards), delete
-    mkdirSync(join(src.path, 'd1'));
-    writeFileSync(join(src.path, 'd1/f'), 'f');
-    renameSync(join(src.path, 'dir'), join(src.path, 'dir-renamed'));
-    writeFileSync(join(src.path, 'dir-renamed/sub/after-rename'), 'x');
-    await assertConverges(src.path, dst.path, run.output);
-    rmSync(join(src.path, 'd1'), { recursive: true });
-    await assertConverges(src.path, dst.path, run.output);
+      // the classic race: the tree appears faster than a watch can be added
+      mkdirSync(join(m.src, 'r/a/b/c'), { recursive: true });
+      writeFileSync(join(m.src, 'r/a/b/c/deep'), 'deep');
+      writeFileSync(join(m.src, 'r/a/b/f'), 'f');
+      await m.converge('mkdir -p race');
 
-    // the classic race: the tree appears faster than a watch can be added
-    mkdirSync(join(src.path, 'r/a/b/c'), { recursive: true });
-    writeFileSync(join(src.path, 'r/a/b/c/deep'), 'deep');
-    writeFileSync(join(src.path, 'r/a/b/f'), 'f');
-    await assertConverges(src.path, dst.path, run.output);
-
-    // a directory moved in from outside, then one moved out
-    mkdirSync(join(outside.path, 'in/x'), { recursive: true });
-    writeFileSync(join(outside.path, 'in/x/file'), 'from outside');
-    renameSync(join(outside.path, 'in'), join(src.path, 'moved-in'));
-    await assertConverges(src.path, dst.path, run.output);
-    writeFileSync(join(src.path, 'moved-in/x/later'), 'watched after move');
-    await assertConverges(src.path, dst.path, run.output);
-    renameSync(join(src.path, 'r'), join(outside.path, 'r-out'));
-    await assertConverges(src.path, dst.path, run.output);
-    // writes in the moved-out tree must not come back
-    writeFileSync(join(outside.path, 'r-out/a/ghost'), 'ghost');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(existsSync(join(dst.path, 'r')), false);
-    assert.deepEqual(diffTrees(src.path, dst.path), []);
-
-    run.child.kill('SIGTERM');
-    assert.equal(await run.exited, 0, run.output());
-  } finally {
-    run.child.kill('SIGKILL');
-    await run.exited;
-    src.remove();
-    dst.remove();
-    outside.remove();
-  }
+      // a directory moved in from outside, then one moved out
+      mkdirSync(join(m.out, 'in/x'), { recursive: true });
+      writeFileSync(join(m.out, 'in/x/file'), 'from outside');
+      renameSync(join(m.out, 'in'), join(m.src, 'moved-in'));
+      await m.converge('moved in');
+      writeFileSync(join(m.src, 'moved-in/x/later'), 'watched after move');
+      await m.converge('write in moved-in directory');
+      renameSync(join(m.src, 'r'), join(m.out, 'r-out'));
+      await m.converge('moved out');
+      // writes in the moved-out tree must not come back
+      writeFileSync(join(m.out, 'r-out/a/ghost'), 'ghost');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(existsSync(join(m.dst, 'r')), false);
+      await m.converge('after writes outside');
+    },
+    { prepare: seedTree },
+  );
 });
 
 test('seed line: --exit-on-no-events --max-iterations=20 with handler args after --, while files are written', async () => {
@@ -141,23 +129,18 @@ test('default delays hold: a change waits for -t/-w (30 s) before it is synced',
 });
 
 test('a directory renamed within the tree is renamed at a local destination, not copied again', async () => {
-  const src = tempDir();
-  const dst = tempDir();
-  mkdirSync(join(src.path, 'photos/2024'), { recursive: true });
-  writeFileSync(join(src.path, 'photos/2024/big.jpg'), Buffer.alloc(2_000_000, 1));
-  const run = startClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, '-w0', '-t0', '-T0']);
-  try {
-    await assertConverges(src.path, dst.path, run.output);
-    const inodeBefore = statSync(join(dst.path, 'photos/2024/big.jpg')).ino;
-    renameSync(join(src.path, 'photos'), join(src.path, 'pictures'));
-    await assertConverges(src.path, dst.path, run.output);
-    assert.equal(statSync(join(dst.path, 'pictures/2024/big.jpg')).ino, inodeBefore, 'the file was copied again');
-    run.child.kill('SIGTERM');
-    assert.equal(await run.exited, 0);
-  } finally {
-    run.child.kill('SIGKILL');
-    await run.exited;
-    src.remove();
-    dst.remove();
-  }
+  await withMirror(
+    async (m) => {
+      const inodeBefore = statSync(join(m.dst, 'photos/2024/big.jpg')).ino;
+      renameSync(join(m.src, 'photos'), join(m.src, 'pictures'));
+      await m.converge('rename');
+      assert.equal(statSync(join(m.dst, 'pictures/2024/big.jpg')).ino, inodeBefore, 'the file was copied again');
+    },
+    {
+      prepare: (src) => {
+        mkdirSync(join(src, 'photos/2024'), { recursive: true });
+        writeFileSync(join(src, 'photos/2024/big.jpg'), Buffer.alloc(2_000_000, 1));
+      },
+    },
+  );
 });

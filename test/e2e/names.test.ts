@@ -1,8 +1,6 @@
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { diffTrees, tempDir, waitFor } from '../helpers/tree.js';
-import { startClsync } from '../helpers/clsync.js';
+import { withMirror } from '../helpers/mirror.js';
 
 /** Every class of legal name the tools we replace lose (issue: core daemon, item 7). */
 const NAMES: Buffer[] = [
@@ -36,36 +34,28 @@ function path(...parts: (string | Buffer)[]): Buffer {
 }
 
 test('every legal file name syncs: initial sync, live create, rename, delete', async () => {
-  const src = tempDir();
-  const dst = tempDir();
-  // present at start: as files and as directories holding a file
-  for (const name of NAMES) {
-    writeFileSync(path(src.path, name), name);
-    mkdirSync(path(src.path, Buffer.concat([Buffer.from('d-'), name]).subarray(0, 255)));
-    writeFileSync(path(src.path, Buffer.concat([Buffer.from('d-'), name]).subarray(0, 255), name), 'inner');
-  }
-  const run = startClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, '-w0', '-t0', '-T0']);
-  const converge = async (what: string): Promise<void> => {
-    const ok = await waitFor(() => diffTrees(src.path, dst.path).length === 0, 10_000, 50);
-    if (!ok) assert.fail(`${what}:\n${diffTrees(src.path, dst.path).join('\n')}\n${run.output()}`);
-  };
-  try {
-    await converge('initial sync');
-    mkdirSync(path(src.path, 'live'));
-    for (const name of NAMES) writeFileSync(path(src.path, 'live', name), 'live');
-    await converge('live creation');
-    for (const name of NAMES) {
-      renameSync(path(src.path, 'live', name), path(src.path, 'live', Buffer.concat([name.subarray(0, 250), Buffer.from('.mv')])));
-    }
-    await converge('rename');
-    for (const name of NAMES) rmSync(path(src.path, name));
-    await converge('delete');
-    run.child.kill('SIGTERM');
-    assert.equal(await run.exited, 0);
-  } finally {
-    run.child.kill('SIGKILL');
-    await run.exited;
-    src.remove();
-    dst.remove();
-  }
+  await withMirror(
+    async (m) => {
+      mkdirSync(path(m.src, 'live'));
+      for (const name of NAMES) writeFileSync(path(m.src, 'live', name), 'live');
+      await m.converge('live creation');
+      for (const name of NAMES) {
+        renameSync(path(m.src, 'live', name), path(m.src, 'live', Buffer.concat([name.subarray(0, 250), Buffer.from('.mv')])));
+      }
+      await m.converge('rename');
+      for (const name of NAMES) rmSync(path(m.src, name));
+      await m.converge('delete');
+    },
+    {
+      // present at start: as files and as directories holding a file
+      prepare: (src) => {
+        for (const name of NAMES) {
+          const dir = Buffer.concat([Buffer.from('d-'), name]).subarray(0, 255);
+          writeFileSync(path(src, name), name);
+          mkdirSync(path(src, dir));
+          writeFileSync(path(src, dir, name), 'inner');
+        }
+      },
+    },
+  );
 });

@@ -1,0 +1,47 @@
+/**
+ * The differential harness in CI: a bounded number of seeds against the real
+ * `clsync` (see runner.ts). Environment:
+ *   CLSYNC_FUZZ_SEEDS    number of seeds (default 200)
+ *   CLSYNC_FUZZ_FROM     first seed (default 1)
+ *   CLSYNC_FUZZ_BUDGET_S stop starting seeds after this many seconds (default 240)
+ *   CLSYNC_FUZZ_WITHOUT  comma list of activities to leave out (default: hardlink,
+ *                        a known failure reported by hostile-hardlinks.test.ts;
+ *                        set it to "" to include them)
+ * A failure prints each failing seed with its shrunk operation log.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runFuzz } from './runner.js';
+import { isActivity, type Activity } from './generator.js';
+
+const seeds = Number(process.env.CLSYNC_FUZZ_SEEDS ?? 200);
+const from = Number(process.env.CLSYNC_FUZZ_FROM ?? 1);
+const budgetS = Number(process.env.CLSYNC_FUZZ_BUDGET_S ?? 240);
+const without = (process.env.CLSYNC_FUZZ_WITHOUT ?? 'hardlink').split(',').filter(Boolean);
+
+test(`differential fuzz: ${seeds} seeds from ${from} converge with zero differences`, { timeout: (budgetS + 600) * 1000 }, async () => {
+  for (const a of without) assert.ok(isActivity(a), `CLSYNC_FUZZ_WITHOUT: unknown activity ${a}`);
+  const lines: string[] = [];
+  const report = await runFuzz({
+    seeds: Array.from({ length: seeds }, (_, i) => from + i),
+    timeBudgetMs: budgetS * 1000,
+    without: without as Activity[],
+    shrinkFailures: 2,
+    shrinkBudgetMs: 90_000,
+    log: (line) => {
+      lines.push(line);
+      console.log(line);
+    },
+  });
+  console.log(
+    `fuzz: ${report.seedsRun} seeds, ${report.opsRun} ops in ${(report.ms / 1000).toFixed(1)} s, slowest convergence ${report.maxSettleMs} ms`,
+  );
+  assert.equal(report.invalidOps, 0, 'the generator produced operations that failed to apply');
+  assert.deepEqual(report.batchDiffs, [], 'whole-tree comparison found differences');
+  assert.deepEqual(
+    report.failures.map((f) => f.seed),
+    [],
+    report.failures.map((f) => f.report).join('\n\n'),
+  );
+  assert.ok(report.seedsRun >= Math.min(seeds, 20), `only ${report.seedsRun} seeds ran in the time budget`);
+});
