@@ -22,6 +22,13 @@ import { runHook } from './exec/hook.js';
  */
 const NO_EVENTS_SETTLE_MS = 150;
 
+/**
+ * After a failed sync (`--ignore-failures`), the next one waits at least
+ * this long even with `-w0`, so a destination that is gone for good costs
+ * one rsync a second, not a busy loop.
+ */
+const FAILURE_BACKOFF_MS = 1000;
+
 /** Why the daemon ended: exit code and a one-line reason (empty for a normal end). */
 export interface DaemonEnd {
   code: number;
@@ -45,6 +52,8 @@ export class Daemon {
   private syncing = false;
   private initialSyncDone = false;
   private lastSyncEnd = 0;
+  /** no sync before this time (ms): the backoff after a failure */
+  private notBefore = 0;
   private timer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -102,8 +111,14 @@ export class Daemon {
     if (!this.settings.skipInitialsync) {
       this.status.set('initsync');
       const excluded = this.settings.fullInitialsync ? [] : this.excludedList();
-      await this.runHandler(() => this.handler.syncAll(excluded, this.context()));
-      log.notice(`initial sync done in ${Math.round(performance.now() - started)} ms`);
+      if (await this.runHandler(() => this.handler.syncAll(excluded, this.context()))) {
+        log.notice(`initial sync done in ${Math.round(performance.now() - started)} ms`);
+      } else {
+        // --ignore-failures: the whole tree stays due
+        this.queue.add({ path: '', mask: IN.Q_OVERFLOW, recursive: true }, undefined, false);
+        this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
+        log.warn('initial sync failed: the whole tree stays queued for the next sync');
+      }
     }
     this.initialSyncDone = true;
     if (this.stopping) return;
@@ -160,7 +175,7 @@ export class Daemon {
     if (due === undefined) return;
     clearTimeout(this.settleTimer);
     const delaySyncMs = this.settings.exitOnNoEvents ? 0 : this.settings.delaySync * 1000;
-    const at = Math.max(due, this.lastSyncEnd + delaySyncMs);
+    const at = Math.max(due, this.lastSyncEnd + delaySyncMs, this.notBefore);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.syncDue(), Math.max(0, at - Date.now()));
   }
@@ -180,19 +195,29 @@ export class Daemon {
     const recursiveRoot = changes.some((c) => c.path === '' && c.recursive);
     const excluded = this.excludedList();
     log.info(`sync #${this.iteration}: ${changes.length} changed paths`);
-    await this.runHandler(() =>
+    const ok = await this.runHandler(() =>
       recursiveRoot
         ? this.handler.syncAll(excluded, this.context())
         : this.handler.sync(changes, excluded, this.context()),
     );
+    if (!ok) {
+      // --ignore-failures: nothing is lost, the next sync tries these again
+      this.queue.requeue(changes);
+      this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
+      log.warn(`${changes.length} changed paths stay queued for the next sync`);
+    }
     this.afterSync();
   }
 
-  /** Run the handler once with the bookkeeping every sync needs; a final failure ends the daemon. */
-  private async runHandler(run: () => Promise<void>): Promise<void> {
+  /**
+   * Run the handler once with the bookkeeping every sync needs. A final
+   * failure ends the daemon, or with --ignore-failures resolves false.
+   */
+  private async runHandler(run: () => Promise<void>): Promise<boolean> {
     this.syncing = true;
     try {
       await run();
+      return true;
     } catch (err) {
       if (!(err instanceof HandlerError) || this.stopping) throw err;
       if (!this.settings.ignoreFailures) {
@@ -200,6 +225,7 @@ export class Daemon {
         throw err;
       }
       log.error(`${err.message} (--ignore-failures: going on)`);
+      return false;
     } finally {
       this.syncing = false;
       this.lastSyncEnd = Date.now();

@@ -19,6 +19,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** prefix for the command's output lines in the log */
   tag: string;
+  /** stderr lines that are routine, logged as info (-v) rather than as warnings */
+  routine?: RegExp;
 }
 
 /** Grace between SIGTERM and SIGKILL for a command past its timeout. */
@@ -51,7 +53,10 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
           }, options.timeoutMs)
         : undefined;
     forwardLines(child.stdout, (line) => log.info(`${options.tag}: ${line}`));
-    forwardLines(child.stderr, (line) => log.warn(`${options.tag}: ${line}`));
+    const routine = options.routine;
+    forwardLines(child.stderr, (line) =>
+      routine?.test(line) ? log.info(`${options.tag}: ${line}`) : log.warn(`${options.tag}: ${line}`),
+    );
     let settled = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (settled) return;

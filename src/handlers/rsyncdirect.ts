@@ -14,6 +14,7 @@ import {
   planFilesFrom,
   rsyncArgsExpansion,
   rsyncExitMeaning,
+  RSYNC_ROUTINE_STDERR,
   type FilesFromRun,
   type ListChange,
   type ListSeparator,
@@ -285,6 +286,7 @@ export class RsyncDirectHandler implements SyncHandler {
       argv,
       {
         tag,
+        routine: RSYNC_ROUTINE_STDERR,
         timeoutMs: this.settings.timeoutSync * 1000,
         env: { CLSYNC_STATUS: context.status, CLSYNC_ITERATION: String(context.iteration) },
       },

@@ -151,6 +151,37 @@ export class EventQueue {
     }
   }
 
+  /**
+   * Put back changes whose sync failed (`--ignore-failures`), so they are
+   * synced with the next batch instead of lost. A path that collected newer
+   * events meanwhile keeps its newer state, widened by the old one (recursive,
+   * mask); a newer "vanished" becomes "deleted", since the destination may
+   * hold the object the failed sync was about.
+   */
+  requeue(changes: readonly Change[]): void {
+    const now = this.now();
+    for (const c of changes) {
+      const entry = this.normal.entries.get(c.path) ?? this.bigfile.entries.get(c.path);
+      if (entry) {
+        entry.recursive ||= c.recursive;
+        entry.mask |= c.mask;
+        if (entry.state === 'vanished') entry.state = 'deleted';
+        continue;
+      }
+      this.normal.entries.set(c.path, {
+        path: c.path,
+        mask: c.mask,
+        isDir: c.isDir,
+        recursive: c.recursive,
+        state: c.state,
+        createSeenBySync: true,
+        firstAt: now,
+        movedFrom: undefined,
+      });
+      if (now < this.normal.firstAt) this.normal.firstAt = now;
+    }
+  }
+
   /** ms timestamp when the next class becomes due, or undefined if empty. */
   nextDue(): number | undefined {
     let due = Infinity;

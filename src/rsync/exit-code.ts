@@ -51,3 +51,11 @@ export function rsyncExitMeaning(code: number, vanishedIsOk = true): RsyncExitMe
     message,
   };
 }
+
+/**
+ * rsync's complaints that are routine on a live tree — objects that vanished
+ * between the event and the transfer (exit 24, never an error here). Logged
+ * as info so the warnings that remain mean something.
+ */
+export const RSYNC_ROUTINE_STDERR =
+  /^(file has vanished: |directory has vanished: |rsync warning: some files vanished before they could be transferred|WARNING: parent dir is absent in the file list: )/;

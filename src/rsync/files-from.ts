@@ -85,14 +85,22 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   const recursive: RelPath[] = [];
   const contentAfter: RelPath[] = [];
   const inplace: RelPath[] = [];
+  /**
+   * rsync sends the attributes of a listed path's parent directories
+   * (implied directories) — but never of the transfer root: "." must be
+   * listed when the root changed or something directly in it did (its mtime).
+   */
+  let root = false;
   for (const c of changes) {
-    if (c.path === '') continue; // the root's own attributes: rsync sends them with any run ("." is implied)
+    if (c.path === '' || c.path.indexOf('/') < 0) root = true;
+    if (c.path === '') continue;
     const written = c.state !== 'deleted' && (c.mask & CONTENT_BITS) !== 0 && !(c.mask & IN.ISDIR);
     if (written && untrusted.size > 0) {
       const now = renamedPath(c.path, renamed);
       if (now !== undefined || ancestorIn(c.path, untrusted) !== undefined) {
+        // the old path itself needs nothing: the renamed directory's own entry deletes it
         contentAfter.push(now ?? c.path);
-        if (now === undefined) continue;
+        continue;
       }
     }
     if (ancestorIn(c.path, recursiveRoots) !== undefined) continue;
@@ -103,6 +111,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     } else if (written) content.push(c.path);
     else plain.push(c.path);
   }
+  if (root) plain.unshift('.');
   const runs: FilesFromPlan['runs'] = [];
   if (plain.length) runs.push({ kind: 'plain', paths: plain });
   if (content.length) runs.push({ kind: 'content', paths: content });

@@ -97,3 +97,17 @@ test('a file created (IN_CREATE) and deleted inside one window still vanishes', 
   q.add({ path: 'n', mask: IN.DELETE, recursive: false }, undefined, false);
   assert.deepEqual(q.take(0), []);
 });
+
+test('requeue: a failed batch comes back; newer events keep their state, widened by the old one', () => {
+  const q = new EventQueue({ delayCollectMs: 0, delayCollectBigfileMs: 0, thresholdBigfile: 0 }, () => 1000);
+  q.add({ path: 'a', mask: IN.CLOSE_WRITE, recursive: false }, undefined, false);
+  q.add({ path: 'd', mask: IN.CREATE | IN.ISDIR, recursive: true }, undefined, false);
+  const failed = q.take(1000);
+  q.add({ path: 'd', mask: IN.ATTRIB | IN.ISDIR, recursive: false }, undefined, false);
+  q.requeue(failed);
+  const again = new Map(q.take(1000).map((c) => [c.path, c]));
+  assert.equal(again.size, 2);
+  assert.equal(again.get('a')?.state, 'modified');
+  assert.equal(again.get('d')?.recursive, true);
+  assert.equal(again.get('d')!.mask & IN.CREATE, IN.CREATE);
+});

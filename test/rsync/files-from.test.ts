@@ -26,9 +26,17 @@ test('plan: content writes, plain changes and recursive dirs go to their own run
   ]);
   assert.equal(plan.full, false);
   assert.deepEqual(plan.runs, [
-    { kind: 'plain', paths: ['a/g', 'gone', 'moved-out', 'd'] },
+    { kind: 'plain', paths: ['.', 'a/g', 'gone', 'moved-out', 'd'] },
     { kind: 'content', paths: ['a/f'] },
     { kind: 'recursive', paths: ['new'] },
+  ]);
+});
+
+test('plan: the root is listed (its mtime) only when it or something directly in it changed', () => {
+  assert.deepEqual(planFilesFrom([change('a/b', IN.ATTRIB, 'modified')]).runs, [{ kind: 'plain', paths: ['a/b'] }]);
+  assert.deepEqual(planFilesFrom([change('top', IN.CLOSE_WRITE, 'created')]).runs, [
+    { kind: 'plain', paths: ['.'] },
+    { kind: 'content', paths: ['top'] },
   ]);
 });
 
@@ -97,8 +105,7 @@ test('plan: files written in a renamed or replaced directory get a content run a
     change('fresh/i', IN.CLOSE_WRITE, 'created'),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'plain', paths: ['old'] },
-    { kind: 'content', paths: ['old/f'] },
+    { kind: 'plain', paths: ['.', 'old'] },
     { kind: 'recursive', paths: ['new', 'again', 'fresh'] },
     { kind: 'content', paths: ['new/f', 'new/g', 'again/h'] },
   ]);
