@@ -1,0 +1,107 @@
+/**
+ * The rsync wrapper every tool runs instead of rsync (`-S` for the clsyncs,
+ * `rsync.binary` for lsyncd). It appends one line when a run starts and one
+ * when it ends, with rsync's CPU (user + sys of rsync and the processes it
+ * forks and reaps, from bash's `time`): that gives the number of runs, their
+ * CPU apart from the daemon's, and the moment the destination last changed.
+ */
+import * as fs from 'node:fs';
+
+/** One finished rsync run, times in wall-clock ms. */
+export interface RsyncRun {
+  startMs: number;
+  endMs: number;
+  cpuMs: number;
+  exitCode: number;
+}
+
+/**
+ * Writes the wrapper script. Bash builtins only (EPOCHREALTIME, `time`,
+ * printf) so the wrapper adds one fork of its own per run, not several.
+ */
+export function writeRsyncWrapper(scriptPath: string, logPath: string, rsyncPath: string): void {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const script = `#!/bin/bash
+# Benchmark wrapper around rsync: logs start, end, exit code and CPU per run.
+LOG=${q(logPath)}
+printf 'S %s %s\\n' "$EPOCHREALTIME" "$$" >> "$LOG"
+TIMEFORMAT='%3U %3S'
+exec 3>&1 4>&2
+# 'time' reports to the group's stderr, captured here; rsync keeps the
+# caller's stdout/stderr (fds 3 and 4) and its stdin (lsyncd's filter list).
+t=$( { time ${q(rsyncPath)} "$@" 1>&3 2>&4 3>&- 4>&- ; } 2>&1 )
+rc=$?
+printf 'E %s %s %s %s\\n' "$EPOCHREALTIME" "$$" "$rc" "$t" >> "$LOG"
+exit $rc
+`;
+  fs.writeFileSync(scriptPath, script, { mode: 0o755 });
+  fs.writeFileSync(logPath, '', { mode: 0o666 });
+}
+
+/** Follows the wrapper's log file as it grows. */
+export class RsyncLog {
+  /** Runs started (including those still running). */
+  started = 0;
+  /** Finished runs, in order of their end. */
+  readonly runs: RsyncRun[] = [];
+  /** Wall-clock ms of the latest start or end line seen; 0 before any. */
+  lastActivityMs = 0;
+  private offset = 0;
+  private partial = '';
+  private readonly startOf = new Map<string, number>();
+
+  constructor(private readonly path: string) {}
+
+  /** Runs in flight now. */
+  get running(): number {
+    return this.started - this.runs.length;
+  }
+
+  /** Reads what was appended since the last poll. */
+  poll(): void {
+    const fd = fs.openSync(this.path, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size <= this.offset) return;
+      const buf = Buffer.alloc(size - this.offset);
+      fs.readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset = size;
+      const text = this.partial + buf.toString('latin1');
+      const lines = text.split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) this.parse(line);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private parse(line: string): void {
+    const f = line.split(' ');
+    const at = Number(f[1]) * 1000;
+    if (f[0] === 'S') {
+      this.started++;
+      this.startOf.set(f[2], at);
+    } else if (f[0] === 'E') {
+      const startMs = this.startOf.get(f[2]) ?? at;
+      this.startOf.delete(f[2]);
+      this.runs.push({ startMs, endMs: at, exitCode: Number(f[3]), cpuMs: (Number(f[4]) + Number(f[5])) * 1000 });
+    } else {
+      return;
+    }
+    this.lastActivityMs = Math.max(this.lastActivityMs, at);
+  }
+
+  /** Runs that ended at or after `fromMs` (and before `toMs`), with their summed CPU. */
+  between(fromMs: number, toMs = Infinity): { runs: number; cpuMs: number; failed: number } {
+    let runs = 0;
+    let cpuMs = 0;
+    let failed = 0;
+    for (const r of this.runs) {
+      if (r.endMs < fromMs || r.endMs >= toMs) continue;
+      runs++;
+      cpuMs += r.cpuMs;
+      if (r.exitCode !== 0 && r.exitCode !== 24) failed++;
+    }
+    return { runs, cpuMs, failed };
+  }
+}
