@@ -177,14 +177,19 @@ export class Daemon {
     const delaySyncMs = this.settings.exitOnNoEvents ? 0 : this.settings.delaySync * 1000;
     const at = Math.max(due, this.lastSyncEnd + delaySyncMs, this.notBefore);
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.syncDue(), Math.max(0, at - Date.now()));
+    this.timer = setTimeout(() => this.syncSoon(), Math.max(0, at - Date.now()));
+  }
+
+  /** Start a due sync from a timer: its failure ends the daemon (never an unhandled rejection). */
+  private syncSoon(): void {
+    this.syncDue().catch((err: unknown) => this.fail(err));
   }
 
   private async syncDue(): Promise<void> {
     if (this.syncing || this.stopping) return;
     if (this.settings.standbyFile && lstatSync(bytesOf(this.settings.standbyFile), { throwIfNoEntry: false })) {
       log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
-      this.timer = setTimeout(() => void this.syncDue(), 1000);
+      this.timer = setTimeout(() => this.syncSoon(), 1000);
       return;
     }
     const changes = this.queue.take(Date.now());

@@ -178,7 +178,10 @@ export class RsyncDirectHandler implements SyncHandler {
         const args = filesFromArgs(kind, byteString(list.path), excludePath);
         const code = await this.runRsync(args, context, `rsync (${kind}, ${listed.length})`, {}, RSYNC_RACE_CODES);
         if (!RSYNC_RACE_CODES.has(code)) return true;
-        log.warn(`rsync (${kind}): ${rsyncExitMeaning(code, true).message}: the tree changed while it ran; running it again`);
+        log.warn(
+          `rsync (${kind}): ${rsyncExitMeaning(code, true).message}: the tree may have changed while it ran ` +
+            `(or the destination refused a write: see rsync's messages above); running it again`,
+        );
       } finally {
         list.done();
       }
@@ -299,10 +302,10 @@ export class RsyncDirectHandler implements SyncHandler {
     );
     if (result.code !== null && passOn.has(result.code)) return result.code;
     if (!result.ok) {
-      const meaning = result.code === null ? describeEnd(result) : rsyncExitMeaning(result.code, true).message;
+      const meaning = result.code === null || result.timedOut ? '' : ` (${rsyncExitMeaning(result.code, true).message})`;
       throw new HandlerError(
         `sync handler ${argv[0]} failed after ${result.tries} tr${result.tries === 1 ? 'y' : 'ies'}: ` +
-          `${describeEnd(result)} (${meaning})`,
+          `${describeEnd(result)}${meaning}`,
       );
     }
     return result.code ?? 0;

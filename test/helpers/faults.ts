@@ -1,0 +1,120 @@
+/**
+ * Helpers for the fault tests: tmpfs mounts the test owns (always unmounted),
+ * inotify sysctls set for the length of a test, handler wrapper scripts, and
+ * a way to wait for a line in the daemon's log. Needs root.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClsyncRun } from './clsync.js';
+import { diffTrees, waitFor } from './tree.js';
+
+/** A tmpfs mounted by the test; `remount` changes its options (`ro`, `rw`, `size=8m`). */
+export interface Tmpfs {
+  path: string;
+  remount(options: string): void;
+  unmount(): void;
+}
+
+/** Mount a fresh tmpfs on `path` (created if missing). Call `unmount` in a `finally`. */
+export function mountTmpfs(path: string, options = 'size=16m'): Tmpfs {
+  mkdirSync(path, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', path]);
+  let mounted = true;
+  return {
+    path,
+    remount: (opts) => execFileSync('mount', ['-o', `remount,${opts}`, path]),
+    unmount: () => {
+      if (!mounted) return;
+      // lazy: an rsync the daemon left behind may still hold a file open on it
+      execFileSync('umount', ['-l', path]);
+      mounted = false;
+    },
+  };
+}
+
+const SYSCTL = '/proc/sys/fs/inotify';
+
+/** Set an inotify sysctl for the length of `body`, restoring it whatever happens. */
+export async function withInotifySysctl<T>(name: string, value: number, body: () => Promise<T>): Promise<T> {
+  const file = join(SYSCTL, name);
+  const saved = readFileSync(file, 'utf8').trim();
+  writeFileSync(file, String(value));
+  try {
+    return await body();
+  } finally {
+    writeFileSync(file, saved);
+  }
+}
+
+/** Watches held by every inotify instance of the machine (the limit is per user; tests run as root). */
+export function countWatchesInUse(): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fdinfo`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        n += (readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Write an executable `/bin/sh` script that stands in for rsync (`-S`): the
+ * `before` shell lines run first (they may `exit`), then it execs the real rsync.
+ */
+export function rsyncWrapper(path: string, before: string): string {
+  writeFileSync(path, `#!/bin/sh\n${before}\nexec rsync "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Wait for `pattern` in the daemon's output; fail with the output otherwise. */
+export async function waitForLog(run: ClsyncRun, pattern: RegExp, what: string, timeoutMs = 10_000): Promise<void> {
+  const ok = await waitFor(() => pattern.test(run.output()), timeoutMs, 20);
+  if (!ok) assert.fail(`${what}: no ${pattern} in the log:\n${run.output().slice(-3000)}`);
+}
+
+/** Wait until `dst` equals `src`; fail with the differences and the log otherwise. */
+export async function waitConverged(src: string, dst: string, run: ClsyncRun | undefined, what: string, timeoutMs = 10_000): Promise<void> {
+  let diffs: string[] = [];
+  const ok = await waitFor(() => (diffs = diffTrees(src, dst)).length === 0, timeoutMs, 50);
+  if (!ok) {
+    assert.fail(`${what}: destination differs:\n${diffs.slice(0, 20).join('\n')}\n--- clsync log:\n${run?.output().slice(-3000) ?? ''}`);
+  }
+}
+
+/** Stop a daemon that must still be running; it exits 0 on SIGTERM. */
+export async function stopClean(run: ClsyncRun): Promise<void> {
+  assert.equal(run.child.exitCode, null, `the daemon should still be running:\n${run.output().slice(-3000)}`);
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exited, 0, run.output().slice(-3000));
+}
+
+/** Kill a daemon whatever its state (for `finally`). */
+export async function killHard(run: ClsyncRun): Promise<void> {
+  run.child.kill('SIGKILL');
+  await run.exited;
+}
+
+/** The daemon's exit code, or 'still running' if it has not exited within `ms`. */
+export async function exitedWithin(run: ClsyncRun, ms: number): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((r) => (timer = setTimeout(() => r('still running'), ms)));
+  try {
+    return await Promise.race([run.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
