@@ -1,30 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { countWatchesInUse, withInotifySysctl } from '../helpers/inotify-sysctl.js';
 import { join } from 'node:path';
 import { diffTrees, tempDir, waitFor } from '../helpers/tree.js';
 import { runClsync, startClsync } from '../helpers/clsync.js';
-
-const SYSCTL = '/proc/sys/fs/inotify';
-
-/** Set an inotify sysctl for the length of `body`, restoring it whatever happens. */
-async function withSysctl<T>(name: string, value: number, body: () => Promise<T>): Promise<T> {
-  const file = join(SYSCTL, name);
-  const saved = readFileSync(file, 'utf8').trim();
-  writeFileSync(file, String(value));
-  try {
-    return await body();
-  } finally {
-    writeFileSync(file, saved);
-  }
-}
 
 test('inotify queue overflow is logged loudly and recovered by a rescan, losing nothing', async () => {
   const src = tempDir();
   const dst = tempDir();
   mkdirSync(join(src.path, 'burst'));
   // the queue size is fixed when the inotify instance is created: keep it tiny only while clsync starts
-  const run = await withSysctl('max_queued_events', 4, async () => {
+  const run = await withInotifySysctl('max_queued_events', 4, async () => {
     const started = startClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, '-w0', '-t0', '-T0']);
     assert.ok(await waitFor(() => /initial sync done/.test(started.output()), 10_000), started.output());
     return started;
@@ -52,7 +39,7 @@ test('the inotify watch limit is an error naming fs.inotify.max_user_watches and
   const dst = tempDir();
   for (let i = 0; i < 200; i++) mkdirSync(join(src.path, `d${i}`, 'sub'), { recursive: true });
   const inUse = countWatchesInUse();
-  const { code, output } = await withSysctl('max_user_watches', inUse + 20, () =>
+  const { code, output } = await withInotifySysctl('max_user_watches', inUse + 20, () =>
     runClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, '-w0', '-t0', '-T0']),
   );
   try {
@@ -64,26 +51,3 @@ test('the inotify watch limit is an error naming fs.inotify.max_user_watches and
     dst.remove();
   }
 });
-
-/** Watches held by every inotify instance of the machine (the limit is per user; tests run as root). */
-function countWatchesInUse(): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fdinfo`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-        n += (info.match(/^inotify wd:/gm) ?? []).length;
-      } catch {
-        // fd closed meanwhile
-      }
-    }
-  }
-  return n;
-}

@@ -6,32 +6,10 @@ import { IN } from '../../src/types.js';
 import { KernelLimitError } from '../../src/errors.js';
 import { native } from '../../src/native.js';
 import { startHarness, has, sleep } from '../helpers/native-monitor-harness.js';
+import { countWatchesInUse } from '../helpers/inotify-sysctl.js';
 
 const QUEUED = '/proc/sys/fs/inotify/max_queued_events';
 const WATCHES = '/proc/sys/fs/inotify/max_user_watches';
-
-/** inotify watches currently held by all processes (all run as root here). */
-function watchesInUse(): number {
-  let n = 0;
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let fds: string[];
-    try {
-      fds = fs.readdirSync(`/proc/${pid}/fdinfo`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-        n += info.split('\n').filter((l) => l.startsWith('inotify wd:')).length;
-      } catch {
-        /* fd closed meanwhile */
-      }
-    }
-  }
-  return n;
-}
 
 test('queue overflow: loud warning with the sysctl, rescan, one recursive root event', async () => {
   const saved = fs.readFileSync(QUEUED, 'utf8').trim();
@@ -68,7 +46,7 @@ test('watch limit at start: KernelLimitError naming max_user_watches and how man
   const saved = fs.readFileSync(WATCHES, 'utf8').trim();
   const dirs = 40;
   try {
-    fs.writeFileSync(WATCHES, String(watchesInUse() + 5));
+    fs.writeFileSync(WATCHES, String(countWatchesInUse() + 5));
     await assert.rejects(
       startHarness({ setup: (d) => { for (let i = 0; i < dirs; i++) fs.mkdirSync(path.join(d, `d${i}`)); } }),
       (e: unknown) => {
@@ -91,7 +69,7 @@ test('watch limit while running: onFatal with KernelLimitError', async () => {
   const saved = fs.readFileSync(WATCHES, 'utf8').trim();
   const h = await startHarness();
   try {
-    fs.writeFileSync(WATCHES, String(watchesInUse() + 3));
+    fs.writeFileSync(WATCHES, String(countWatchesInUse() + 3));
     for (let i = 0; i < 20; i++) fs.mkdirSync(path.join(h.dir, `n/${i}`), { recursive: true });
     const until = Date.now() + 3000;
     while (h.fatals.length === 0 && Date.now() < until) await sleep(5);
