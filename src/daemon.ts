@@ -155,7 +155,12 @@ export class Daemon {
         continue;
       }
       const isDir = (event.mask & IN.ISDIR) !== 0;
-      if (!rules.isEmpty && !(rules.permitted(event.path, isDir) & RuleAction.SYNC)) continue;
+      if (!rules.isEmpty && !(rules.permitted(event.path, isDir) & RuleAction.SYNC)) {
+        // a recursive run over its parent must still leave it out
+        if (event.mask & (IN.DELETE | IN.MOVED_FROM)) this.excluded.delete(event.path);
+        else this.excluded.set(event.path, isDir);
+        continue;
+      }
       this.queue.add(event, this.needSize && !isDir ? this.sizeOf(event) : undefined, this.syncing);
       if (log.debugLevel >= 3) log.debug(3, `event 0x${event.mask.toString(16)} ${showPath(event.path)}`);
     }

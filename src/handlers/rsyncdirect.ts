@@ -110,6 +110,7 @@ export class RsyncDirectHandler implements SyncHandler {
           return;
         }
       }
+      if (plan.root) await this.runRsync(filesFromArgs('root', '', ''), context, 'rsync (watch dir attributes)');
     });
   }
 

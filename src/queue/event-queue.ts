@@ -35,6 +35,12 @@ export interface Change {
   state: ChangeState;
   /** a directory created by a rename within the tree: its old path (see FsEvent) */
   movedFrom?: RelPath;
+  /**
+   * The destination may already hold an object at this path, with content
+   * rsync's quick check could take for current: the path existed before the
+   * window, or its creation was recorded while a sync ran.
+   */
+  maybeAtDestination: boolean;
 }
 
 /** A queued entry: a Change in the making plus what merging needs. */
@@ -202,7 +208,14 @@ export class EventQueue {
       if (!all && now < cls.firstAt + cls.delayMs) continue;
       for (const e of cls.entries.values()) {
         if (e.state === 'vanished') continue;
-        const change: Change = { path: e.path, mask: e.mask, isDir: e.isDir, recursive: e.recursive, state: e.state };
+        const change: Change = {
+          path: e.path,
+          mask: e.mask,
+          isDir: e.isDir,
+          recursive: e.recursive,
+          state: e.state,
+          maybeAtDestination: e.state !== 'created' || e.createSeenBySync,
+        };
         if (e.movedFrom !== undefined && e.state === 'created') change.movedFrom = e.movedFrom;
         out.push(change);
       }

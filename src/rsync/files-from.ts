@@ -27,8 +27,9 @@
  * A recursive run trusts rsync's quick check. That is right for a brand-new
  * directory, but not where the destination may already hold older files of
  * the same size and mtime: a directory renamed within the tree (renamed at
- * the destination first, see the handler) or one deleted and created again
- * in the window. Files written in those during the window — under the old
+ * the destination first, see the handler), one deleted and created again
+ * in the window, or one created while a sync ran (that sync may have seen
+ * the old one and copied part of the new). Files written in those during the window — under the old
  * or the new path — get a second `content` run after the recursive one.
  */
 import { IN, type RelPath } from '../types.js';
@@ -47,6 +48,8 @@ export interface FilesFromChange {
   state: 'created' | 'modified' | 'deleted';
   /** a directory created by a rename within the tree: its old path */
   movedFrom?: RelPath;
+  /** the destination may already hold an object at this path (see Change) */
+  maybeAtDestination?: boolean;
 }
 
 /** The paths of each run, in the order the runs must go. */
@@ -54,6 +57,13 @@ export interface FilesFromPlan {
   /** the whole tree must be synced (overflow, USR2): run a full sync instead */
   full: boolean;
   runs: Array<{ kind: FilesFromRun; paths: RelPath[] }>;
+  /**
+   * The watch dir's own attributes must be synced last (its mtime changes
+   * with what is created or deleted directly in it). rsync sends the
+   * attributes of a listed path's parents, but never of the transfer root,
+   * and listing "." would send the root's whole first level.
+   */
+  root: boolean;
 }
 
 /**
@@ -75,21 +85,16 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   const untrusted = new Set<RelPath>();
   for (const c of changes) {
     if (!c.recursive || c.state === 'deleted') continue;
-    if (c.path === '') return { full: true, runs: [] };
+    if (c.path === '') return { full: true, runs: [], root: true };
     recursiveRoots.add(c.path);
     if (c.movedFrom !== undefined) renamed.set(c.movedFrom, c.path);
-    if (c.movedFrom !== undefined || c.state !== 'created') untrusted.add(c.path);
+    if (c.movedFrom !== undefined || c.state !== 'created' || c.maybeAtDestination) untrusted.add(c.path);
   }
   const plain: RelPath[] = [];
   const content: RelPath[] = [];
   const recursive: RelPath[] = [];
   const contentAfter: RelPath[] = [];
   const inplace: RelPath[] = [];
-  /**
-   * rsync sends the attributes of a listed path's parent directories
-   * (implied directories) — but never of the transfer root: "." must be
-   * listed when the root changed or something directly in it did (its mtime).
-   */
   let root = false;
   for (const c of changes) {
     if (c.path === '' || c.path.indexOf('/') < 0) root = true;
@@ -111,14 +116,13 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     } else if (written) content.push(c.path);
     else plain.push(c.path);
   }
-  if (root) plain.unshift('.');
   const runs: FilesFromPlan['runs'] = [];
   if (plain.length) runs.push({ kind: 'plain', paths: plain });
   if (content.length) runs.push({ kind: 'content', paths: content });
   if (inplace.length) runs.push({ kind: 'inplace', paths: inplace });
   if (recursive.length) runs.push({ kind: 'recursive', paths: recursive });
   if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter });
-  return { full: false, runs };
+  return { full: false, runs, root };
 }
 
 /** Where a path below a renamed directory's old path is now, or undefined. */
@@ -170,9 +174,11 @@ export function chunk<T>(items: readonly T[], limit: number): T[][] {
  * `%RSYNC-ARGS%` for one files-from run. `listPath`/`excludePath` are the
  * list files; the two directory arguments come from the template.
  */
-export function filesFromArgs(kind: FilesFromRun | 'full', listPath: string, excludePath: string): string[] {
+export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: string, excludePath: string): string[] {
   const args = ['-aH', '--force', '--from0'];
   switch (kind) {
+    case 'root':
+      return ['-aH', '--no-r', '--dirs', '--exclude=*'];
     case 'full':
       return [...args, '--delete', `--exclude-from=${excludePath}`];
     case 'recursive':

@@ -32,6 +32,9 @@ test('seed line: -Mrsyncdirect -W -D -w0 -t0 -T0 mirrors a live tree', async () 
       rmSync(join(m.src, 'dir/sub/c'));
       renameSync(join(m.src, 'dangling'), join(m.src, 'dangling2'));
       await m.converge('file changes');
+      // the watch dir's own mtime follows too (rsync never sends the transfer root's attributes by itself)
+      const rootMtime = (dir: string): number => statSync(dir).mtimeMs;
+      assert.ok(await waitFor(() => rootMtime(m.dst) === rootMtime(m.src), 5000), 'the watch dir mtime was not synced');
 
       // directories: create, rename (events inside afterwards), delete
       mkdirSync(join(m.src, 'd1'));

@@ -17,8 +17,8 @@ test('events about one path merge into one entry with the union of masks', () =>
   assert.equal(q.size, 2);
   const out = q.take(0, true).sort((x, y) => (x.path < y.path ? -1 : 1));
   assert.deepEqual(out, [
-    { path: 'a', mask: IN.CREATE | IN.MODIFY | IN.CLOSE_WRITE, isDir: false, recursive: false, state: 'created' },
-    { path: 'b', mask: IN.ATTRIB | IN.ISDIR, isDir: true, recursive: true, state: 'modified' },
+    { path: 'a', mask: IN.CREATE | IN.MODIFY | IN.CLOSE_WRITE, isDir: false, recursive: false, state: 'created', maybeAtDestination: false },
+    { path: 'b', mask: IN.ATTRIB | IN.ISDIR, isDir: true, recursive: true, state: 'modified', maybeAtDestination: true },
   ]);
   assert.equal(q.size, 0);
   assert.equal(q.nextDue(), undefined);

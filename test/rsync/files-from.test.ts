@@ -26,18 +26,16 @@ test('plan: content writes, plain changes and recursive dirs go to their own run
   ]);
   assert.equal(plan.full, false);
   assert.deepEqual(plan.runs, [
-    { kind: 'plain', paths: ['.', 'a/g', 'gone', 'moved-out', 'd'] },
+    { kind: 'plain', paths: ['a/g', 'gone', 'moved-out', 'd'] },
     { kind: 'content', paths: ['a/f'] },
     { kind: 'recursive', paths: ['new'] },
   ]);
 });
 
-test('plan: the root is listed (its mtime) only when it or something directly in it changed', () => {
-  assert.deepEqual(planFilesFrom([change('a/b', IN.ATTRIB, 'modified')]).runs, [{ kind: 'plain', paths: ['a/b'] }]);
-  assert.deepEqual(planFilesFrom([change('top', IN.CLOSE_WRITE, 'created')]).runs, [
-    { kind: 'plain', paths: ['.'] },
-    { kind: 'content', paths: ['top'] },
-  ]);
+test('plan: the root attributes are due only when it or something directly in it changed', () => {
+  assert.equal(planFilesFrom([change('a/b', IN.ATTRIB, 'modified')]).root, false);
+  assert.equal(planFilesFrom([change('top', IN.CLOSE_WRITE, 'created')]).root, true);
+  assert.equal(planFilesFrom([change('', IN.ATTRIB | IN.ISDIR, 'modified')]).root, true);
 });
 
 test('plan: a recursive root (overflow, USR2) means a full sync', () => {
@@ -105,7 +103,7 @@ test('plan: files written in a renamed or replaced directory get a content run a
     change('fresh/i', IN.CLOSE_WRITE, 'created'),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'plain', paths: ['.', 'old'] },
+    { kind: 'plain', paths: ['old'] },
     { kind: 'recursive', paths: ['new', 'again', 'fresh'] },
     { kind: 'content', paths: ['new/f', 'new/g', 'again/h'] },
   ]);
