@@ -178,7 +178,8 @@ export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: st
   const args = ['-aH', '--force', '--from0'];
   switch (kind) {
     case 'root':
-      return ['-aH', '--no-r', '--dirs', '--exclude=*'];
+      // nanosecond mtimes: the root's mtime moves with every change in it, often within the same second
+      return ['-aH', '--no-r', '--dirs', '--exclude=*', '--modify-window=-1'];
     case 'full':
       return [...args, '--delete', `--exclude-from=${excludePath}`];
     case 'recursive':
