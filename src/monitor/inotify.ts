@@ -263,6 +263,12 @@ export class InotifyMonitor implements Monitor {
         } else if (mask & IN.MOVED_TO) {
           recursive = true;
           const from = takeMove(moves, cookie);
+          if (from && from.node !== NO_NODE && table.isLive(from.node) && table.contains(from.node, node)) {
+            // Moved into its own former subtree: that part had already left the tree (its move-out
+            // was still pending), so this directory left it too. Pairing would make a cycle.
+            this.movedOut(from.node);
+            continue;
+          }
           if (from && from.node !== NO_NODE && table.isLive(from.node)) {
             movedFrom = table.pathOf(from.node);
             this.renameDir(from.node, node, name, path);

@@ -158,6 +158,15 @@ export class WatchTable {
     this.clearCache();
   }
 
+  /** Is `ancestor` the node `id` itself or one of its ancestors? O(depth). */
+  contains(ancestor: NodeId, id: NodeId): boolean {
+    for (let n = id; n !== NO_NODE && n !== FREE; n = this.parent[n]) {
+      if (n === ancestor) return true;
+      if (n === this.rootId) return false;
+    }
+    return false;
+  }
+
   /**
    * Drop a node and everything below it. `onWd` receives every watch
    * descriptor dropped (the caller removes kernel watches that still exist,

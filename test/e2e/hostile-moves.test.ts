@@ -74,3 +74,22 @@ test('a directory moved out of the tree is deleted at the destination and its la
     await m.converge('out and in at once');
   });
 });
+
+/*
+ * Fuzz seed 26, shrunk: a deep directory moved out, then one of its former
+ * ancestors moved into it (both outside the tree now) before the first move
+ * was settled. Pairing that rename as "within the tree" made a cycle in the
+ * watch table (stack overflow, daemon exit).
+ */
+test('an ancestor moved into its own moved-out descendant: both leave the tree, no cycle', async () => {
+  await withMirror(async (m) => {
+    mkdirSync(join(m.src, 'a/b/c/d/e'), { recursive: true });
+    await pause(50);
+    renameSync(join(m.src, 'a/b/c/d'), join(m.out, 'd'));
+    renameSync(join(m.src, 'a/b'), join(m.out, 'd/e/b'));
+    writeFileSync(join(m.out, 'd/e/b/x'), 'outside');
+    await m.converge('after both moves');
+    writeFileSync(join(m.src, 'a/alive'), 'still watched');
+    await m.converge('daemon still running');
+  });
+});
