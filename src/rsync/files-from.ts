@@ -79,15 +79,15 @@ const CONTENT_BITS = IN.MODIFY | IN.CLOSE_WRITE | IN.CREATE | IN.MOVED_TO;
  */
 export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: LinkCount = () => 1): FilesFromPlan {
   const recursiveRoots = new Set<RelPath>();
-  /** renamed directories: old path → new path */
-  const renamed = new Map<RelPath, RelPath>();
+  /** renamed directories, old path → new path, in the order they happened (the queue's order) */
+  const renamed: Array<[RelPath, RelPath]> = [];
   /** recursive roots where the destination may hold older files: renamed, or replaced */
   const untrusted = new Set<RelPath>();
   for (const c of changes) {
     if (!c.recursive || c.state === 'deleted') continue;
     if (c.path === '') return { full: true, runs: [], root: true };
     recursiveRoots.add(c.path);
-    if (c.movedFrom !== undefined) renamed.set(c.movedFrom, c.path);
+    if (c.movedFrom !== undefined) renamed.push([c.movedFrom, c.path]);
     if (c.movedFrom !== undefined || c.state !== 'created' || c.maybeAtDestination) untrusted.add(c.path);
   }
   const plain: RelPath[] = [];
@@ -125,11 +125,23 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   return { full: false, runs, root };
 }
 
-/** Where a path below a renamed directory's old path is now, or undefined. */
-function renamedPath(path: RelPath, renamed: ReadonlyMap<RelPath, RelPath>): RelPath | undefined {
-  const old = ancestorIn(path, renamed);
-  return old === undefined ? undefined : renamed.get(old)! + path.slice(old.length);
+/**
+ * Where a path below renamed directories is now, or undefined when no rename
+ * concerns it. Renames apply in the order they happened, so chains (a child
+ * renamed, then its parent) end at the current path.
+ */
+function renamedPath(path: RelPath, renamed: ReadonlyArray<readonly [RelPath, RelPath]>): RelPath | undefined {
+  let now: RelPath | undefined;
+  for (const [from, to] of renamed) {
+    const current = now ?? path;
+    if (current.length > from.length && current.charCodeAt(from.length) === SLASH && current.startsWith(from)) {
+      now = to + current.slice(from.length);
+    }
+  }
+  return now;
 }
+
+const SLASH = 0x2f;
 
 /** The ancestor of `path` (strictly above it) that is a key of `roots`, or undefined. O(depth). */
 function ancestorIn(path: RelPath, roots: ReadonlySet<RelPath> | ReadonlyMap<RelPath, unknown>): RelPath | undefined {

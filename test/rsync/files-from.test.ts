@@ -108,3 +108,12 @@ test('plan: files written in a renamed or replaced directory get a content run a
     { kind: 'content', paths: ['new/f', 'new/g', 'again/h'] },
   ]);
 });
+
+test('plan: written files follow chains of renames (a child renamed, then its parent)', () => {
+  const plan = planFilesFrom([
+    change('top/yi/f', IN.CLOSE_WRITE, 'modified'),
+    { ...change('top/bn', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top/yi' },
+    { ...change('dash', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top' },
+  ]);
+  assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'] });
+});
