@@ -24,6 +24,7 @@ import { bytesOf, byteString, nativeString } from '../bytes.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
 import { expandArgs } from './substitute.js';
+import { HardLinkPartners } from './hard-links.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
 const RSYNC_VANISHED = 24;
@@ -67,6 +68,7 @@ export class RsyncDirectHandler implements SyncHandler {
   private readonly okCodes: ReadonlySet<number>;
   private readonly values: Record<string, string>;
   private readonly workers: number;
+  private readonly hardLinks: HardLinkPartners;
   /** the destination as a local directory (bytes), when rsync writes to one we can touch directly */
   private readonly localDestination: Buffer | null;
 
@@ -87,6 +89,7 @@ export class RsyncDirectHandler implements SyncHandler {
       'destination-dir': (settings.destinationDir ?? '').replace(/\/+$/, ''),
     };
     this.workers = Math.max(1, availableParallelism());
+    this.hardLinks = new HardLinkPartners(this.values['watch-dir']);
     const destination = this.values['destination-dir'];
     this.localDestination = !userArgs && destination.startsWith('/') ? bytesOf(destination) : null;
   }
@@ -99,6 +102,7 @@ export class RsyncDirectHandler implements SyncHandler {
   sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (!this.filesFrom) return this.runIncludeLists(changes, excludedUnder(changes, excluded), context);
     const plan = planFilesFrom(changes, (path) => this.linkCount(path));
+    this.hardLinks.addPartners(plan.runs, changes);
     if (plan.full) return this.fullFilesFrom(excluded, context);
     if (this.localDestination) replayDirectoryRenames(changes, this.localDestination);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
