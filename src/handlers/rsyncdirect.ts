@@ -104,6 +104,11 @@ export class RsyncDirectHandler implements SyncHandler {
     const plan = planFilesFrom(changes, (path) => this.linkCount(path));
     this.hardLinks.addPartners(plan.runs, changes);
     if (plan.full) return this.fullFilesFrom(excluded, context);
+    if (this.localDestination && !lstatSync(this.localDestination, { throwIfNoEntry: false })) {
+      // the destination was removed: the changes alone would not bring back what did not change
+      log.warn(`destination ${showPath(this.values['destination-dir'])} is gone: syncing the whole tree`);
+      return this.fullFilesFrom(excluded, context);
+    }
     if (this.localDestination) replayDirectoryRenames(changes, this.localDestination);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
       for (const run of plan.runs) {

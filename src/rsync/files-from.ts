@@ -99,7 +99,9 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   for (const c of changes) {
     if (c.path === '' || c.path.indexOf('/') < 0) root = true;
     if (c.path === '') continue;
-    const written = c.state !== 'deleted' && (c.mask & CONTENT_BITS) !== 0 && !(c.mask & IN.ISDIR);
+    // A deleted file may be back by the time rsync runs (rm, then recreated with the same size in the
+    // same second): sending it with --ignore-times costs nothing when it is really gone.
+    const written = !(c.mask & IN.ISDIR) && (c.state === 'deleted' ? !c.recursive : (c.mask & CONTENT_BITS) !== 0);
     if (written && untrusted.size > 0) {
       const now = renamedPath(c.path, renamed);
       if (now !== undefined || ancestorIn(c.path, untrusted) !== undefined) {

@@ -26,8 +26,8 @@ test('plan: content writes, plain changes and recursive dirs go to their own run
   ]);
   assert.equal(plan.full, false);
   assert.deepEqual(plan.runs, [
-    { kind: 'plain', paths: ['a/g', 'gone', 'moved-out', 'd'] },
-    { kind: 'content', paths: ['a/f'] },
+    { kind: 'plain', paths: ['a/g', 'moved-out', 'd'] },
+    { kind: 'content', paths: ['a/f', 'gone'] },
     { kind: 'recursive', paths: ['new'] },
   ]);
 });
