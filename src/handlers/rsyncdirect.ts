@@ -5,6 +5,7 @@ import { HandlerError } from '../errors.js';
 import { log, showPath } from '../log.js';
 import type { Change } from '../queue/index.js';
 import {
+  ancestorIn,
   buildExcludeList,
   buildIncludeLists,
   chunk,
@@ -359,10 +360,5 @@ function excludedUnder(changes: readonly Change[], excluded: readonly ExcludedOb
   for (const c of changes) if (c.recursive) roots.add(c.path);
   if (roots.size === 0) return [];
   if (roots.has('')) return [...excluded];
-  return excluded.filter((e) => {
-    for (let i = e.path.indexOf('/'); i > 0; i = e.path.indexOf('/', i + 1)) {
-      if (roots.has(e.path.slice(0, i))) return true;
-    }
-    return false;
-  });
+  return excluded.filter((e) => ancestorIn(e.path, roots) !== undefined);
 }

@@ -146,7 +146,7 @@ function renamedPath(path: RelPath, renamed: ReadonlyArray<readonly [RelPath, Re
 const SLASH = 0x2f;
 
 /** The ancestor of `path` (strictly above it) that is a key of `roots`, or undefined. O(depth). */
-function ancestorIn(path: RelPath, roots: ReadonlySet<RelPath> | ReadonlyMap<RelPath, unknown>): RelPath | undefined {
+export function ancestorIn(path: RelPath, roots: ReadonlySet<RelPath> | ReadonlyMap<RelPath, unknown>): RelPath | undefined {
   if (roots.size === 0) return undefined;
   for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
     const ancestor = path.slice(0, i);
