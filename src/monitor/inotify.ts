@@ -14,13 +14,18 @@
  * batch — with `recursive: true` on those directories — handed on. So when
  * the consumer learns about `a`, everything below it either already exists
  * (and the recursive sync covers it) or will be reported by a watch.
+ *
+ * Walks follow paths, and a walk runs while later events wait: an ancestor
+ * renamed under a walk makes the directories below it look gone. Those are
+ * looked at again once the rename's events have been applied (see
+ * recheckVanished), or they would stay unwatched.
  */
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { IN, WATCH_MASK, WalkDecision, type FsEvent, type RelPath } from '../types.js';
 import { ClsyncError } from '../errors.js';
 import { native, type InotifyHandle } from '../native.js';
 import { WatchTable, NO_NODE, NO_WD, type NodeId } from '../tree/watch-table.js';
-import { markSubtrees, type MarkContext, type MarkCounts, type MarkRoot } from '../tree/mark.js';
+import { joinPath, markSubtrees, type MarkContext, type MarkCounts, type MarkRoot } from '../tree/mark.js';
 import { watchLimitError, overflowWarning } from './kernel-limits.js';
 import type { MarkStats, Monitor, MonitorOptions } from './monitor.js';
 
@@ -33,6 +38,14 @@ export const INOTIFY_WATCH_MASK = WATCH_MASK | IN.ONLYDIR | IN.DONT_FOLLOW;
  * the reader thread read between them; a few ms is plenty.
  */
 const MOVE_PAIR_WAIT_MS = 20;
+
+/**
+ * When to look again at directories a walk found gone (ms after the walk,
+ * then after each look that still did not find them). The events of the
+ * rename that hid them were queued before the walk failed; the first look
+ * normally finds them, the later ones cover a reader that was slow.
+ */
+const RECHECK_DELAYS_MS = [20, 100, 500];
 
 const EVENT_HEADER = 16; // struct inotify_event without the name
 
@@ -172,6 +185,7 @@ export class InotifyMonitor implements Monitor {
   private async markRoot(table: WatchTable): Promise<MarkStats> {
     const counts = await markSubtrees(this.markContext(table), [{ parent: NO_NODE, name: '' }]);
     if (counts.watchesRefused > 0) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
+    this.scheduleRecheck(table, counts.vanished, 0);
     return stats(counts);
   }
 
@@ -194,6 +208,45 @@ export class InotifyMonitor implements Monitor {
   private async markNew(roots: MarkRoot[]): Promise<void> {
     const counts = await markSubtrees(this.markContext(this.table), roots);
     if (counts.watchesRefused > 0) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
+    this.scheduleRecheck(this.table, counts.vanished, 0);
+  }
+
+  /** `table`: the table the walk filled (node ids mean nothing in another; a rescan that replaced it re-walked everything). */
+  private scheduleRecheck(table: WatchTable, vanished: MarkRoot[], attempt: number): void {
+    if (vanished.length === 0 || this.closed) return;
+    const timer = setTimeout(() => this.enqueue(() => (table === this.table ? this.recheckVanished(vanished, attempt) : undefined)), RECHECK_DELAYS_MS[attempt]);
+    timer.unref();
+  }
+
+  /**
+   * Directories a walk found gone, looked at again under their parent's
+   * current path. One that is there after all (an ancestor was renamed under
+   * the walk) is walked now and reported as new, so its content is synced
+   * and what changes in it from now on is seen. A parent no longer in the
+   * table, or a name already walked again, needs nothing.
+   */
+  private async recheckVanished(vanished: MarkRoot[], attempt: number): Promise<void> {
+    const table = this.table;
+    const base = Buffer.from(this.options.watchDir, 'utf8');
+    const found: MarkRoot[] = [];
+    const missing: MarkRoot[] = [];
+    for (const v of vanished) {
+      if (!table.isLive(v.parent) || table.child(v.parent, v.name) !== NO_NODE) continue;
+      const path = joinPath(table.pathOf(v.parent), v.name);
+      let isDir = false;
+      try {
+        isDir = lstatSync(Buffer.concat([base, SLASH, Buffer.from(path, 'latin1')]), { throwIfNoEntry: false })?.isDirectory() ?? false;
+      } catch {
+        // ENOTDIR: an ancestor is not a directory (now)
+      }
+      (isDir ? found : missing).push(v);
+    }
+    if (attempt + 1 < RECHECK_DELAYS_MS.length) this.scheduleRecheck(table, missing, attempt + 1);
+    const roots = dedupeRoots(table, found);
+    if (roots.length === 0) return;
+    const events: FsEvent[] = roots.map((r) => ({ path: joinPath(table.pathOf(r.parent), r.name), mask: IN.CREATE | IN.ISDIR, recursive: true }));
+    await this.markNew(roots);
+    this.emit(events);
   }
 
   private warn(message: string): void {
@@ -357,6 +410,8 @@ export class InotifyMonitor implements Monitor {
     this.heldTimer.unref();
   }
 }
+
+const SLASH = Buffer.from('/');
 
 function takeMove(moves: PendingMove[] | null, cookie: number): PendingMove | null {
   if (!moves) return null;

@@ -53,6 +53,13 @@ export interface MarkCounts {
   errors: number;
   /** directories that wanted a watch but hit ENOSPC (the watch limit) */
   watchesRefused: number;
+  /**
+   * Directories that were gone when the walk reached them (ENOENT, ENOTDIR).
+   * The walk follows paths, so this is also what an ancestor renamed under
+   * the walk looks like: the caller must look again once the rename's events
+   * have moved the parent to its new path.
+   */
+  vanished: MarkRoot[];
   ms: number;
 }
 
@@ -71,7 +78,7 @@ interface LevelItem {
  */
 export async function markSubtrees(ctx: MarkContext, roots: readonly MarkRoot[]): Promise<MarkCounts> {
   const started = performance.now();
-  const counts: MarkCounts = { dirs: 0, files: 0, watches: 0, errors: 0, watchesRefused: 0, ms: 0 };
+  const counts: MarkCounts = { dirs: 0, files: 0, watches: 0, errors: 0, watchesRefused: 0, vanished: [], ms: 0 };
   let level: LevelItem[] = [];
   for (const root of roots) {
     const path = root.parent === NO_NODE ? '' : joinPath(ctx.table.pathOf(root.parent), root.name);
@@ -94,7 +101,7 @@ export async function markSubtrees(ctx: MarkContext, roots: readonly MarkRoot[])
   return counts;
 }
 
-function joinPath(dir: RelPath, name: string): RelPath {
+export function joinPath(dir: RelPath, name: string): RelPath {
   return dir === '' ? name : dir + '/' + name;
 }
 
@@ -136,8 +143,12 @@ function applyChunk(
     const dir = dirs[i];
     if (dir.status === WALK_OTHER_DEVICE) continue; // --one-file-system: a mount point, not ours
     if (dir.status < 0) {
-      // Vanished between listing and walking (or replaced by a non-directory): nothing to watch, nothing lost.
-      if (dir.status === -ENOENT || dir.status === -ENOTDIR || dir.status === -ELOOP) continue;
+      // Deleted, renamed (or an ancestor renamed) since it was listed, or replaced by a non-directory.
+      if (dir.status === -ENOENT || dir.status === -ENOTDIR) {
+        if (item.parent !== NO_NODE) counts.vanished.push({ parent: item.parent, name: item.name });
+        continue;
+      }
+      if (dir.status === -ELOOP) continue; // now a symlink: nothing to watch
       counts.errors++;
       ctx.onWarning(`cannot read directory "${describe(ctx, item.path)}": ${errnoName(-dir.status)}; changes in it will not be seen`);
       if (dir.wd <= 0) continue;
@@ -156,7 +167,10 @@ function applyChunk(
     } else if (dir.wd === -ENOSPC) {
       counts.watchesRefused++;
     } else if (dir.wd < 0) {
-      if (dir.wd === -ENOENT || dir.wd === -ENOTDIR) continue; // vanished
+      if (dir.wd === -ENOENT || dir.wd === -ENOTDIR) {
+        if (item.parent !== NO_NODE) counts.vanished.push({ parent: item.parent, name: item.name });
+        continue;
+      }
       counts.errors++;
       ctx.onWarning(`cannot watch directory "${describe(ctx, item.path)}": ${errnoName(-dir.wd)}; changes in it will not be seen`);
     }

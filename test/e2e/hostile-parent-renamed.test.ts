@@ -44,3 +44,21 @@ test('a directory renamed while its new subdirectories are still being walked', 
     await m.converge('after creating and renaming at once');
   });
 });
+
+test('an ancestor renamed while a new deep subtree is walked: the subtree stays watched', async () => {
+  // The walk of a new directory follows paths; a rename of an ancestor under it makes the rest of the
+  // subtree look gone. Writes made long after must still reach the destination.
+  const deep = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'];
+  await withMirror(async (m) => {
+    for (let i = 0; i < 40; i++) mkdirSync(join(m.src, `${i}`, 'p', 'a'), { recursive: true });
+    await m.converge('setup');
+    for (let i = 0; i < 40; i++) {
+      mkdirSync(join(m.src, `${i}`, 'p', ...deep), { recursive: true });
+      renameSync(join(m.src, `${i}`, 'p'), join(m.src, `${i}`, 'q'));
+    }
+    await m.converge('after the renames');
+    await new Promise((r) => setTimeout(r, 700)); // past every look-again of the monitor
+    for (let i = 0; i < 40; i++) writeFileSync(join(m.src, `${i}`, 'q', ...deep, 'file'), `late ${i}`);
+    await m.converge('after writes deep in the renamed subtrees');
+  });
+});
