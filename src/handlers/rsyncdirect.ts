@@ -117,6 +117,11 @@ export class RsyncDirectHandler implements SyncHandler {
           if (await this.runFilesFrom(run.kind, paths, excludePath, context)) continue;
           log.warn(`the tree kept changing under rsync; syncing the whole tree instead`);
           await this.fullFilesFrom(excluded, context);
+          // A full sync trusts rsync's quick check, which misses same-size rewrites that restored the mtime.
+          for (const written of plan.runs) {
+            if (written.kind !== 'content' && written.kind !== 'inplace') continue;
+            for (const part of chunk(written.paths, this.settings.rsyncInclimit)) await this.runFilesFrom(written.kind, part, excludePath, context);
+          }
           return;
         }
       }

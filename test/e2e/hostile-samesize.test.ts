@@ -9,6 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withMirror, pause } from '../helpers/mirror.js';
+import { rsyncWrapper, waitForLog } from '../helpers/faults.js';
+import { tempDir } from '../helpers/tree.js';
 
 test(
   'same size, restored mtime: the new content reaches the destination',
@@ -58,4 +60,49 @@ test('same size, restored mtime, then the parent renamed in the same batch', asy
     },
     { extraArgs: ({ out }) => [`--standby-file=${join(out, 'standby')}`] },
   );
+});
+
+/*
+ * rsync keeps ending with a race code (23), so the handler gives up on the
+ * exact lists and syncs the whole tree, which trusts the quick check. The
+ * rewritten file must still be sent without it. A wrapper makes the first
+ * four --files-from runs after the rewrite fail (the run and its re-runs).
+ */
+test('same size, restored mtime, and rsync keeps racing: the whole-tree fallback still sends it', async () => {
+  const dir = tempDir('clsync-race-wrapper-');
+  try {
+    const armed = join(dir.path, 'armed');
+    const count = join(dir.path, 'count');
+    const wrapper = rsyncWrapper(
+      join(dir.path, 'rsync'),
+      `case "$*" in *--files-from=*) if [ -f '${armed}' ]; then n=$(cat '${count}' 2>/dev/null || echo 0); ` +
+        `if [ "$n" -lt 4 ]; then echo $((n + 1)) > '${count}'; exit 23; fi; fi;; esac`,
+    );
+    await withMirror(
+      async (m) => {
+        mkdirSync(join(m.src, 'a'));
+        mkdirSync(join(m.src, 'b'));
+        const file = join(m.src, 'a', 'same.txt');
+        writeFileSync(file, 'AAAAAAAAAA');
+        await m.converge('setup');
+        await pause(200);
+        // one batch: the write's and the touch's events must not reach separate syncs
+        const standby = join(m.out, 'standby');
+        writeFileSync(standby, '');
+        await pause(100);
+        writeFileSync(armed, '');
+        const ref = join(m.out, 'ref');
+        writeFileSync(ref, '');
+        execFileSync('touch', ['-r', file, ref]);
+        writeFileSync(file, 'BBBBBBBBBB');
+        execFileSync('touch', ['-r', ref, file]);
+        unlinkSync(standby);
+        await waitForLog(m.run, /syncing the whole tree instead/, 'the fallback to a whole-tree sync');
+        await m.converge('rewritten while rsync kept racing', 5000);
+      },
+      { extraArgs: ({ out }) => [`-S${wrapper}`, `--standby-file=${join(out, 'standby')}`] },
+    );
+  } finally {
+    dir.remove();
+  }
 });
