@@ -12,6 +12,13 @@
  * - `content`: files whose data was written. `--ignore-times` makes rsync
  *   transfer them even when size and mtime match (a same-size rewrite that
  *   restores the mtime is invisible to rsync's quick check, not to inotify);
+ * - `verify`: files created while a sync ran, which that sync may already
+ *   have copied (a burst of new files in new directories: the recursive run
+ *   of a directory finds most of the files whose events come next).
+ *   `--checksum` sends them only when the content differs: as exact as
+ *   `--ignore-times`, and about half the cost when the copy is already there
+ *   (measured: 10k files of 0–4 KiB, 0.42 s of rsync CPU instead of 0.81 s;
+ *   the same 0.87 s when it is not).
  * - `plain`: everything else — attribute changes, deletions, renamed files,
  *   symlinks, directories themselves (no recursion).
  * - `inplace`: written files with more than one hard link, also with
@@ -35,7 +42,7 @@
 import { IN, type RelPath } from '../types.js';
 
 /** Which kind of run a path goes to. */
-export type FilesFromRun = 'recursive' | 'content' | 'inplace' | 'plain';
+export type FilesFromRun = 'recursive' | 'content' | 'verify' | 'inplace' | 'plain';
 
 /** Hard-link count of a source path (1 when unknown or gone). */
 export type LinkCount = (path: RelPath) => number;
@@ -92,6 +99,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   }
   const plain: RelPath[] = [];
   const content: RelPath[] = [];
+  const verify: RelPath[] = [];
   const recursive: RelPath[] = [];
   const contentAfter: RelPath[] = [];
   const inplace: RelPath[] = [];
@@ -115,12 +123,14 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     else if (written && linkCount(c.path) > 1) {
       if (c.state === 'created' && recursiveRoots.size > 0) recursive.push(c.path);
       else inplace.push(c.path);
-    } else if (written) content.push(c.path);
+    } else if (written && c.state === 'created' && c.maybeAtDestination) verify.push(c.path);
+    else if (written) content.push(c.path);
     else plain.push(c.path);
   }
   const runs: FilesFromPlan['runs'] = [];
   if (plain.length) runs.push({ kind: 'plain', paths: plain });
   if (content.length) runs.push({ kind: 'content', paths: content });
+  if (verify.length) runs.push({ kind: 'verify', paths: verify });
   if (inplace.length) runs.push({ kind: 'inplace', paths: inplace });
   if (recursive.length) runs.push({ kind: 'recursive', paths: recursive });
   if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter });
@@ -200,6 +210,8 @@ export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: st
       return [...args, '-r', '--delete', '--delete-missing-args', `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
     case 'content':
       return [...args, '--ignore-times', '--delete-missing-args', `--files-from=${listPath}`];
+    case 'verify':
+      return [...args, '--checksum', '--delete-missing-args', `--files-from=${listPath}`];
     case 'inplace':
       return [...args, '--ignore-times', '--inplace', '--delete-missing-args', `--files-from=${listPath}`];
     case 'plain':

@@ -117,3 +117,40 @@ test('plan: written files follow chains of renames (a child renamed, then its pa
   ]);
   assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'] });
 });
+
+test('plan + real rsync: files created while a sync ran are verified by checksum, same-size rewrites included', () => {
+  const plan = planFilesFrom([
+    { ...change('burst/a', IN.CREATE | IN.CLOSE_WRITE, 'created'), maybeAtDestination: true },
+    { ...change('burst/b', IN.CREATE | IN.CLOSE_WRITE, 'created'), maybeAtDestination: true },
+    change('quiet', IN.CREATE | IN.CLOSE_WRITE, 'created'),
+    change('old', IN.CLOSE_WRITE, 'modified'),
+  ]);
+  assert.deepEqual(plan.runs, [
+    { kind: 'content', paths: ['quiet', 'old'] },
+    { kind: 'verify', paths: ['burst/a', 'burst/b'] },
+  ]);
+  const src = tempDir();
+  const dst = tempDir();
+  const lists = tempDir();
+  try {
+    mkdirSync(join(src.path, 'burst'));
+    writeFileSync(join(src.path, 'burst/a'), 'AAAA');
+    writeFileSync(join(src.path, 'burst/b'), 'bbbb');
+    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
+    execFileSync('rsync', ['-aH', `${src.path}/`, `${dst.path}/`]);
+    // a copied by the earlier sync, then rewritten keeping size and mtime; b copied and unchanged
+    writeFileSync(join(src.path, 'burst/a'), 'ZZZZ');
+    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
+    const listPath = join(lists.path, 'verify');
+    writeFileSync(listPath, filesFromList(['burst/a', 'burst/b']));
+    const out = execFileSync('rsync', [...filesFromArgs('verify', listPath, ''), '--out-format=%n', `${src.path}/`, `${dst.path}/`], {
+      encoding: 'utf8',
+    });
+    assert.equal(readFileSync(join(dst.path, 'burst/a'), 'utf8'), 'ZZZZ');
+    assert.deepEqual(out.split('\n').filter((l) => l.startsWith('burst/')), ['burst/a'], 'only the file that differs is sent');
+  } finally {
+    src.remove();
+    dst.remove();
+    lists.remove();
+  }
+});
