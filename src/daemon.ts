@@ -93,6 +93,7 @@ export class Daemon {
       onEvents: (batch) => this.intake(batch),
       onWarning: (message) => log.warn(message),
       onFatal: (error) => this.fail(error),
+      exitOnWatchLimit: this.settings.exitOnSyncSkipping,
     });
     this.lifeCycle().catch((err: unknown) => this.fail(err));
     const end = await this.ended;

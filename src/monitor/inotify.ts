@@ -23,6 +23,7 @@
 import { lstatSync, statSync } from 'node:fs';
 import { IN, WATCH_MASK, WalkDecision, type FsEvent, type RelPath } from '../types.js';
 import { ClsyncError } from '../errors.js';
+import { log } from '../log.js';
 import { native, type InotifyHandle } from '../native.js';
 import { WatchTable, NO_NODE, NO_WD, type NodeId } from '../tree/watch-table.js';
 import { joinPath, markSubtrees, type MarkContext, type MarkCounts, type MarkRoot } from '../tree/mark.js';
@@ -47,6 +48,13 @@ const MOVE_PAIR_WAIT_MS = 20;
  */
 const RECHECK_DELAYS_MS = [20, 100, 500];
 
+/**
+ * How often directories without a watch (the watch limit was reached after
+ * start) are walked again and synced. Each poll costs a walk and a recursive
+ * rsync of those subtrees: a degraded mode until the limit is raised.
+ */
+export const POLL_UNWATCHED_MS = 2000;
+
 const EVENT_HEADER = 16; // struct inotify_event without the name
 
 /** A directory MOVED_FROM waiting for its MOVED_TO. */
@@ -69,6 +77,10 @@ export class InotifyMonitor implements Monitor {
   private heldMove: PendingMove | null = null;
   private heldTimer: NodeJS.Timeout | null = null;
   private rootDev: number | null = null;
+  /** topmost directories left without a watch by the watch limit: polled (see POLL_UNWATCHED_MS) */
+  private polled = new Set<NodeId>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private pollingAnnounced = false;
 
   constructor(private readonly options: MonitorOptions) {}
 
@@ -113,6 +125,8 @@ export class InotifyMonitor implements Monitor {
     this.jobs.length = 0;
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldTimer = null;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
     const handle = this.handle;
     this.handle = null;
     if (handle) await native.inotifyClose(handle);
@@ -182,9 +196,11 @@ export class InotifyMonitor implements Monitor {
     };
   }
 
-  private async markRoot(table: WatchTable): Promise<MarkStats> {
+  /** Mark the whole tree into `table`; at start (`initial`) the watch limit is an error, later it is polled. */
+  private async markRoot(table: WatchTable, initial = true): Promise<MarkStats> {
     const counts = await markSubtrees(this.markContext(table), [{ parent: NO_NODE, name: '' }]);
-    if (counts.watchesRefused > 0) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
+    if (counts.watchesRefused > 0 && initial) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
+    if (counts.watchesRefused > 0) this.watchLimitReached(table, counts);
     this.scheduleRecheck(table, counts.vanished, 0);
     return stats(counts);
   }
@@ -192,7 +208,8 @@ export class InotifyMonitor implements Monitor {
   /** Build a fresh table from the disk, then drop the kernel watches it no longer has. */
   private async rescanNow(): Promise<MarkStats> {
     const fresh = new WatchTable();
-    const result = await this.markRoot(fresh);
+    this.polled.clear(); // node ids of the old table; the new marking finds what is unwatched
+    const result = await this.markRoot(fresh, false);
     const old = this.table;
     this.table = fresh;
     const handle = this.handle;
@@ -207,8 +224,61 @@ export class InotifyMonitor implements Monitor {
   /** Walk directories created or moved in; ENOSPC here is fatal (nobody awaits this walk). */
   private async markNew(roots: MarkRoot[]): Promise<void> {
     const counts = await markSubtrees(this.markContext(this.table), roots);
-    if (counts.watchesRefused > 0) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
+    if (counts.watchesRefused > 0) this.watchLimitReached(this.table, counts);
     this.scheduleRecheck(this.table, counts.vanished, 0);
+  }
+
+  /**
+   * Directories were left without a watch after start: fatal with
+   * exitOnWatchLimit, otherwise polled (the first time loudly).
+   */
+  private watchLimitReached(table: WatchTable, counts: MarkCounts): void {
+    const error = watchLimitError(this.options.watchDir, counts.watchesRefused);
+    if (this.options.exitOnWatchLimit) throw error;
+    const unwatched = new Set(counts.unwatched);
+    for (const node of counts.unwatched) if (!unwatched.has(table.parentOf(node))) this.polled.add(node);
+    const message =
+      `${error.message} Meanwhile ${this.polled.size} director${this.polled.size === 1 ? 'y' : 'ies'} without a watch ` +
+      `(with what is below) ${this.polled.size === 1 ? 'is' : 'are'} synced every ${POLL_UNWATCHED_MS / 1000} s by polling.`;
+    if (!this.pollingAnnounced) this.warn(message);
+    else log.debug(1, message);
+    this.pollingAnnounced = true;
+    this.armPoll();
+  }
+
+  private armPoll(): void {
+    if (this.pollTimer || this.closed || this.polled.size === 0) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      this.enqueue(() => this.pollUnwatched());
+    }, POLL_UNWATCHED_MS);
+    this.pollTimer.unref();
+  }
+
+  /**
+   * Walk the polled directories again (they take the watches freed since)
+   * and report each for a recursive sync, which finds what changed in them
+   * by rsync's quick check.
+   */
+  private async pollUnwatched(): Promise<void> {
+    const table = this.table;
+    const roots: MarkRoot[] = [];
+    const events: FsEvent[] = [];
+    for (const node of this.polled) {
+      if (!table.isLive(node)) continue;
+      events.push({ path: table.pathOf(node), mask: IN.CREATE | IN.ISDIR, recursive: true });
+      roots.push({ parent: table.parentOf(node), name: table.nameOf(node) });
+      this.dropSubtree(node, NO_WD);
+    }
+    this.polled.clear();
+    if (roots.length > 0) {
+      await this.markNew(dedupeRoots(table, roots));
+      this.emit(events);
+    }
+    if (this.polled.size === 0 && this.pollingAnnounced) {
+      this.pollingAnnounced = false;
+      log.notice(`every directory has a watch again: polling stopped`);
+    }
   }
 
   /** `table`: the table the walk filled (node ids mean nothing in another; a rescan that replaced it re-walked everything). */

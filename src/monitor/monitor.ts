@@ -14,6 +14,14 @@ export interface MonitorOptions {
   onEvents(batch: FsEvent[]): void;   // normalised events, in kernel order, paths relative to the watch dir
   onWarning(message: string): void;   // loud, actionable warnings (overflow + the sysctl to raise, etc.)
   onFatal(error: Error): void;        // unrecoverable (e.g. KernelLimitError for ENOSPC) — daemon will exit
+  /**
+   * The watch limit reached after start (new directories, rescans) is fatal
+   * (`--exit-on-sync-skipping`). Otherwise the directories left without a
+   * watch are polled: a loud warning, then every few seconds they are walked
+   * again (taking watches freed since) and reported for a recursive sync.
+   * At start the limit is always an error (start() rejects).
+   */
+  exitOnWatchLimit?: boolean;
 }
 
 export interface MarkStats { dirs: number; files: number; watches: number; errors: number; ms: number; }

@@ -51,8 +51,10 @@ export interface MarkCounts {
   files: number;
   watches: number;
   errors: number;
-  /** directories that wanted a watch but hit ENOSPC (the watch limit) */
+  /** directories that wanted a watch but hit ENOSPC (the watch limit), or came after it */
   watchesRefused: number;
+  /** the nodes of those directories (in the table without a watch) */
+  unwatched: NodeId[];
   /**
    * Directories that were gone when the walk reached them (ENOENT, ENOTDIR).
    * The walk follows paths, so this is also what an ancestor renamed under
@@ -78,7 +80,7 @@ interface LevelItem {
  */
 export async function markSubtrees(ctx: MarkContext, roots: readonly MarkRoot[]): Promise<MarkCounts> {
   const started = performance.now();
-  const counts: MarkCounts = { dirs: 0, files: 0, watches: 0, errors: 0, watchesRefused: 0, vanished: [], ms: 0 };
+  const counts: MarkCounts = { dirs: 0, files: 0, watches: 0, errors: 0, watchesRefused: 0, unwatched: [], vanished: [], ms: 0 };
   let level: LevelItem[] = [];
   for (const root of roots) {
     const path = root.parent === NO_NODE ? '' : joinPath(ctx.table.pathOf(root.parent), root.name);
@@ -155,6 +157,7 @@ function applyChunk(
     }
     if (item.parent !== NO_NODE && !table.isLive(item.parent)) continue;
     let wd = NO_WD;
+    let refused = false;
     if (dir.wd > 0) {
       const owner = table.nodeOfWd(dir.wd);
       if (owner !== NO_NODE) {
@@ -164,7 +167,9 @@ function applyChunk(
       }
       wd = dir.wd;
       counts.watches++;
-    } else if (dir.wd === -ENOSPC) {
+    } else if (dir.wd === -ENOSPC || (dir.wd === 0 && item.decision & WalkDecision.MONITOR && ctx.inotify)) {
+      // ENOSPC, or not asked because an earlier directory of this marking hit it
+      refused = true;
       counts.watchesRefused++;
     } else if (dir.wd < 0) {
       if (dir.wd === -ENOENT || dir.wd === -ENOTDIR) {
@@ -175,6 +180,7 @@ function applyChunk(
       ctx.onWarning(`cannot watch directory "${describe(ctx, item.path)}": ${errnoName(-dir.wd)}; changes in it will not be seen`);
     }
     const node = item.parent === NO_NODE ? table.setRoot(wd) : table.addChild(item.parent, item.name, wd);
+    if (refused) counts.unwatched.push(node);
     counts.dirs++;
     counts.files += dir.others;
     if (dir.status < 0 || !(item.decision & WalkDecision.WALK)) continue;

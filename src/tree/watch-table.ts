@@ -117,6 +117,11 @@ export class WatchTable {
     return this.parent[id];
   }
 
+  /** Name of a node in its parent ('' for the root). */
+  nameOf(id: NodeId): string {
+    return id === this.rootId ? '' : this.names[id];
+  }
+
   /** Whether `id` is a node of the table (not freed). */
   isLive(id: NodeId): boolean {
     return id >= 0 && id < this.used && this.parent[id] !== FREE;
