@@ -17,6 +17,7 @@ import {
   rsyncExitMeaning,
   RSYNC_ROUTINE_STDERR,
   type FilesFromRun,
+  type FilesFromRunPlan,
   type ListChange,
   type ListSeparator,
 } from '../rsync/index.js';
@@ -112,21 +113,42 @@ export class RsyncDirectHandler implements SyncHandler {
     }
     if (this.localDestination) replayDirectoryRenames(changes, this.localDestination);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
-      for (const run of plan.runs) {
-        for (const paths of chunk(run.paths, this.settings.rsyncInclimit)) {
-          if (await this.runFilesFrom(run.kind, paths, excludePath, context)) continue;
-          log.warn(`the tree kept changing under rsync; syncing the whole tree instead`);
-          await this.fullFilesFrom(excluded, context);
-          // A full sync trusts rsync's quick check, which misses same-size rewrites that restored the mtime.
-          for (const written of plan.runs) {
-            if (written.kind !== 'content' && written.kind !== 'verify' && written.kind !== 'inplace') continue;
-            for (const part of chunk(written.paths, this.settings.rsyncInclimit)) await this.runFilesFrom(written.kind, part, excludePath, context);
-          }
-          return;
+      for (const stage of stagesOf(plan.runs)) {
+        if (await this.runStage(stage, excludePath, context)) continue;
+        log.warn(`the tree kept changing under rsync; syncing the whole tree instead`);
+        await this.fullFilesFrom(excluded, context);
+        // A full sync trusts rsync's quick check, which misses same-size rewrites that restored the mtime.
+        for (const written of plan.runs) {
+          if (written.kind !== 'content' && written.kind !== 'verify' && written.kind !== 'inplace') continue;
+          await this.runChunks(written, excludePath, context);
         }
+        return;
       }
       if (plan.root) await this.runRsync(filesFromArgs('root', '', ''), context, 'rsync (watch dir attributes)');
     });
+  }
+
+  /**
+   * The runs of one stage: at the same time (one per core) when no path is
+   * in two of them, otherwise one after the other. Each rsync run spends
+   * tens of ms waiting for its own processes to end (rsync polls them every
+   * 20 ms); side by side those waits overlap. False when a run kept racing.
+   */
+  private async runStage(stage: readonly FilesFromRunPlan[], excludePath: string, context: SyncContext): Promise<boolean> {
+    if (stage.length === 1 || this.workers < 2 || !disjointRuns(stage)) {
+      for (const run of stage) if (!(await this.runChunks(run, excludePath, context))) return false;
+      return true;
+    }
+    const results = await Promise.all(stage.map((run) => this.runChunks(run, excludePath, context)));
+    return results.every(Boolean);
+  }
+
+  /** One planned run, split at --rsync-inclimit. False when a part kept racing. */
+  private async runChunks(run: FilesFromRunPlan, excludePath: string, context: SyncContext): Promise<boolean> {
+    for (const paths of chunk(run.paths, this.settings.rsyncInclimit)) {
+      if (!(await this.runFilesFrom(run.kind, paths, excludePath, context))) return false;
+    }
+    return true;
   }
 
   close(): void {
@@ -350,6 +372,29 @@ function replayDirectoryRenames(changes: readonly Change[], destination: Buffer)
       log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination failed (${(err as Error).message}); rsync copies it`);
     }
   }
+}
+
+/** The plan's runs grouped by stage, in stage order. */
+function stagesOf(runs: readonly FilesFromRunPlan[]): FilesFromRunPlan[][] {
+  const stages = new Map<number, FilesFromRunPlan[]>();
+  for (const run of runs) {
+    const stage = stages.get(run.stage);
+    if (stage) stage.push(run);
+    else stages.set(run.stage, [run]);
+  }
+  return [...stages.keys()].sort((a, b) => a - b).map((k) => stages.get(k)!);
+}
+
+/** No path is listed by two of the runs (hard-link partners may have been added to several). */
+function disjointRuns(runs: readonly FilesFromRunPlan[]): boolean {
+  const seen = new Set<string>();
+  for (const run of runs) {
+    for (const path of run.paths) {
+      if (seen.has(path)) return false;
+      seen.add(path);
+    }
+  }
+  return true;
 }
 
 const SLASH = Buffer.from('/');

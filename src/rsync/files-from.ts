@@ -59,11 +59,24 @@ export interface FilesFromChange {
   maybeAtDestination?: boolean;
 }
 
+/** One rsync run of a plan (split further by --rsync-inclimit). */
+export interface FilesFromRunPlan {
+  kind: FilesFromRun;
+  paths: RelPath[];
+  /**
+   * Runs of a lower stage end before a higher stage starts; runs of one
+   * stage touch disjoint paths and may go at the same time (the handler
+   * checks that no path is listed twice, since hard-link partners are added
+   * to runs after planning).
+   */
+  stage: number;
+}
+
 /** The paths of each run, in the order the runs must go. */
 export interface FilesFromPlan {
   /** the whole tree must be synced (overflow, USR2): run a full sync instead */
   full: boolean;
-  runs: Array<{ kind: FilesFromRun; paths: RelPath[] }>;
+  runs: FilesFromRunPlan[];
   /**
    * The watch dir's own attributes must be synced last (its mtime changes
    * with what is created or deleted directly in it). rsync sends the
@@ -127,13 +140,16 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     else if (written) content.push(c.path);
     else plain.push(c.path);
   }
-  const runs: FilesFromPlan['runs'] = [];
-  if (plain.length) runs.push({ kind: 'plain', paths: plain });
-  if (content.length) runs.push({ kind: 'content', paths: content });
-  if (verify.length) runs.push({ kind: 'verify', paths: verify });
-  if (inplace.length) runs.push({ kind: 'inplace', paths: inplace });
-  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive });
-  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter });
+  // Deletions first (they free names the others may reuse); then new files, written files and new
+  // directories, which are disjoint subtrees (paths below a recursive root were dropped); hard-linked
+  // writes alone, since partners join them; the re-sends below untrusted roots after the recursive run.
+  const runs: FilesFromRunPlan[] = [];
+  if (plain.length) runs.push({ kind: 'plain', paths: plain, stage: 0 });
+  if (content.length) runs.push({ kind: 'content', paths: content, stage: 1 });
+  if (verify.length) runs.push({ kind: 'verify', paths: verify, stage: 1 });
+  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive, stage: 1 });
+  if (inplace.length) runs.push({ kind: 'inplace', paths: inplace, stage: 2 });
+  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter, stage: 3 });
   return { full: false, runs, root };
 }
 

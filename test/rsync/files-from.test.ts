@@ -26,9 +26,9 @@ test('plan: content writes, plain changes and recursive dirs go to their own run
   ]);
   assert.equal(plan.full, false);
   assert.deepEqual(plan.runs, [
-    { kind: 'plain', paths: ['a/g', 'moved-out', 'd'] },
-    { kind: 'content', paths: ['a/f', 'gone'] },
-    { kind: 'recursive', paths: ['new'] },
+    { kind: 'plain', paths: ['a/g', 'moved-out', 'd'], stage: 0 },
+    { kind: 'content', paths: ['a/f', 'gone'], stage: 1 },
+    { kind: 'recursive', paths: ['new'], stage: 1 },
   ]);
 });
 
@@ -103,9 +103,9 @@ test('plan: files written in a renamed or replaced directory get a content run a
     change('fresh/i', IN.CLOSE_WRITE, 'created'),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'plain', paths: ['old'] },
-    { kind: 'recursive', paths: ['new', 'again', 'fresh'] },
-    { kind: 'content', paths: ['new/f', 'new/g', 'again/h'] },
+    { kind: 'plain', paths: ['old'], stage: 0 },
+    { kind: 'recursive', paths: ['new', 'again', 'fresh'], stage: 1 },
+    { kind: 'content', paths: ['new/f', 'new/g', 'again/h'], stage: 3 },
   ]);
 });
 
@@ -115,7 +115,7 @@ test('plan: written files follow chains of renames (a child renamed, then its pa
     { ...change('top/bn', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top/yi' },
     { ...change('dash', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top' },
   ]);
-  assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'] });
+  assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'], stage: 3 });
 });
 
 test('plan + real rsync: files created while a sync ran are verified by checksum, same-size rewrites included', () => {
@@ -126,8 +126,8 @@ test('plan + real rsync: files created while a sync ran are verified by checksum
     change('old', IN.CLOSE_WRITE, 'modified'),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'content', paths: ['quiet', 'old'] },
-    { kind: 'verify', paths: ['burst/a', 'burst/b'] },
+    { kind: 'content', paths: ['quiet', 'old'], stage: 1 },
+    { kind: 'verify', paths: ['burst/a', 'burst/b'], stage: 1 },
   ]);
   const src = tempDir();
   const dst = tempDir();
