@@ -92,6 +92,9 @@ export interface FilesFromPlan {
  */
 const CONTENT_BITS = IN.MODIFY | IN.CLOSE_WRITE | IN.CREATE | IN.MOVED_TO;
 
+/** Event bits of a name coming or going: they change the parent directory's mtime. */
+const NAME_BITS = IN.CREATE | IN.DELETE | IN.MOVED_FROM | IN.MOVED_TO;
+
 /**
  * Sort changes into runs. Paths below a recursive entry are dropped (the
  * recursive run covers them). Deletions and plain changes go first so a name
@@ -118,7 +121,8 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   const inplace: RelPath[] = [];
   let root = false;
   for (const c of changes) {
-    if (c.path === '' || c.path.indexOf('/') < 0) root = true;
+    // The root's mtime moves only when names in it come or go (a write to a top-level file leaves it).
+    if (c.path === '' || (c.path.indexOf('/') < 0 && (c.state !== 'modified' || c.mask & NAME_BITS))) root = true;
     if (c.path === '') continue;
     // A deleted file may be back by the time rsync runs (rm, then recreated with the same size in the
     // same second): sending it with --ignore-times costs nothing when it is really gone.

@@ -32,9 +32,12 @@ test('plan: content writes, plain changes and recursive dirs go to their own run
   ]);
 });
 
-test('plan: the root attributes are due only when it or something directly in it changed', () => {
+test('plan: the root attributes are due only when it changed or names directly in it came or went', () => {
   assert.equal(planFilesFrom([change('a/b', IN.ATTRIB, 'modified')]).root, false);
   assert.equal(planFilesFrom([change('top', IN.CLOSE_WRITE, 'created')]).root, true);
+  assert.equal(planFilesFrom([change('top', IN.DELETE, 'deleted')]).root, true);
+  assert.equal(planFilesFrom([change('top', IN.MOVED_TO | IN.CLOSE_WRITE, 'modified')]).root, true, 'replaced by a rename');
+  assert.equal(planFilesFrom([change('top', IN.MODIFY | IN.CLOSE_WRITE | IN.ATTRIB, 'modified')]).root, false, 'written in place');
   assert.equal(planFilesFrom([change('', IN.ATTRIB | IN.ISDIR, 'modified')]).root, true);
 });
 
