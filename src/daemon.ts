@@ -55,6 +55,8 @@ export class Daemon {
   /** no sync before this time (ms): the backoff after a failure */
   private notBefore = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** a sync due now: setImmediate, since a 0 ms timer waits at least 1 ms */
+  private immediate: NodeJS.Immediate | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** a normal end is under way (hooks running); events still queue but start no sync */
@@ -182,8 +184,15 @@ export class Daemon {
     clearTimeout(this.settleTimer);
     const delaySyncMs = this.settings.exitOnNoEvents ? 0 : this.settings.delaySync * 1000;
     const at = Math.max(due, this.lastSyncEnd + delaySyncMs, this.notBefore);
+    this.cancelTimer();
+    const delay = at - Date.now();
+    if (delay <= 0) this.immediate = setImmediate(() => this.syncSoon());
+    else this.timer = setTimeout(() => this.syncSoon(), delay);
+  }
+
+  private cancelTimer(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.syncSoon(), Math.max(0, at - Date.now()));
+    clearImmediate(this.immediate);
   }
 
   /** Start a due sync from a timer: its failure ends the daemon (never an unhandled rejection). */
@@ -302,7 +311,7 @@ export class Daemon {
     log.notice('SIGQUIT: finishing running handlers, then exiting');
     this.status.set('preexit');
     const lastSync = this.settings.syncOnQuit && this.initialSyncDone;
-    clearTimeout(this.timer);
+    this.cancelTimer();
     while (this.syncing) await new Promise((r) => setTimeout(r, 20));
     if (lastSync && this.queue.size > 0) {
       const changes = this.queue.take(Date.now(), true);
@@ -337,7 +346,7 @@ export class Daemon {
   private async finishNormally(): Promise<void> {
     if (this.stopping || this.finishing) return;
     this.finishing = true;
-    clearTimeout(this.timer);
+    this.cancelTimer();
     clearTimeout(this.settleTimer);
     try {
       if (this.initialSyncDone && this.settings.preExitHook) {
@@ -361,7 +370,7 @@ export class Daemon {
   private finish(code: number, reason: string): void {
     if (this.stopping) return;
     this.stopping = true;
-    clearTimeout(this.timer);
+    this.cancelTimer();
     clearTimeout(this.settleTimer);
     this.endResolve({ code, reason });
   }
