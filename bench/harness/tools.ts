@@ -40,7 +40,8 @@ export function commandFor(tool: ToolName, p: RunPaths): Command {
   const common = ['-H', '/NULL/', '-Mrsyncdirect', '-S', p.wrapper, '-W', p.src, '-D', p.dst, '-w0', '-t0', '-T0'];
   switch (tool) {
     case 'ours':
-      return { file: process.execPath, args: [OUR_BIN, ...common] };
+      // BENCH_OURS_NODE_ARGS: node flags for our daemon only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+      return { file: process.execPath, args: [...(process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean), OUR_BIN, ...common] };
     case 'clsync':
       return { file: findBinary('clsync') ?? 'clsync', args: common };
     case 'lsyncd': {
