@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { bytesOf } from '../bytes.js';
 import type { Change } from '../queue/index.js';
 import type { FilesFromRun } from '../rsync/index.js';
@@ -26,22 +26,27 @@ export class HardLinkPartners {
 
   constructor(private readonly watchDir: string) {}
 
-  /** Add known partners to the runs that send hard-linked files, then remember this batch's files. */
-  addPartners(runs: Array<{ kind: FilesFromRun; paths: string[] }>, changes: readonly Change[]): void {
+  /**
+   * Add known partners to the runs that send hard-linked files, then
+   * remember this batch's files. `stat` is the batch's lstat of a source
+   * path (shared with the planner, so a file is looked at once per batch).
+   */
+  addPartners(runs: Array<{ kind: FilesFromRun; paths: string[] }>, changes: readonly Change[], stat: SourceStat): void {
     for (const run of runs) {
       if (run.kind !== 'inplace' && run.kind !== 'recursive') continue;
       const listed = new Set(run.paths);
       for (const path of run.paths) {
-        const key = this.inodeKey(path, true);
+        const key = inodeKey(stat(path), true);
         const partner = key && this.byInode.get(key);
-        if (!partner || listed.has(partner) || this.inodeKey(partner, false) !== key) continue;
+        // the partner is looked at now: it may have been renamed or replaced since it was remembered
+        if (!partner || listed.has(partner) || inodeKey(this.lstat(partner), false) !== key) continue;
         run.paths.push(partner);
         listed.add(partner);
       }
     }
     for (const c of changes) {
       if (c.state === 'deleted' || c.isDir || !(c.mask & NEW_NAME_BITS)) continue;
-      const key = this.inodeKey(c.path, false);
+      const key = inodeKey(stat(c.path), false);
       if (!key) continue;
       this.byInode.delete(key);
       this.byInode.set(key, c.path);
@@ -49,13 +54,19 @@ export class HardLinkPartners {
     }
   }
 
-  /** "dev:ino" of a regular file (with more than one link if `linked`), or undefined. */
-  private inodeKey(path: string, linked: boolean): string | undefined {
+  private lstat(path: string): Stats | undefined {
     try {
-      const st = lstatSync(bytesOf(this.watchDir + '/' + path), { throwIfNoEntry: false });
-      return st?.isFile() && (!linked || st.nlink > 1) ? `${st.dev}:${st.ino}` : undefined;
+      return lstatSync(bytesOf(this.watchDir + '/' + path), { throwIfNoEntry: false });
     } catch {
-      return undefined;
+      return undefined; // ENOTDIR: an ancestor is a file now
     }
   }
+}
+
+/** lstat of a source path relative to the watch dir; undefined when gone. */
+export type SourceStat = (path: string) => Stats | undefined;
+
+/** "dev:ino" of a regular file (with more than one link if `linked`), or undefined. */
+function inodeKey(st: Stats | undefined, linked: boolean): string | undefined {
+  return st?.isFile() && (!linked || st.nlink > 1) ? `${st.dev}:${st.ino}` : undefined;
 }

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, renameSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Settings } from '../options/index.js';
 import { HandlerError } from '../errors.js';
@@ -26,7 +26,7 @@ import { bytesOf, byteString, nativeString } from '../bytes.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
 import { expandArgs } from './substitute.js';
-import { HardLinkPartners } from './hard-links.js';
+import { HardLinkPartners, type SourceStat } from './hard-links.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
 const RSYNC_VANISHED = 24;
@@ -103,8 +103,12 @@ export class RsyncDirectHandler implements SyncHandler {
 
   sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (!this.filesFrom) return this.runIncludeLists(changes, excludedUnder(changes, excluded), context);
-    const plan = planFilesFrom(changes, (path) => this.linkCount(path));
-    this.hardLinks.addPartners(plan.runs, changes);
+    const stat = this.batchStat();
+    const plan = planFilesFrom(changes, (path) => {
+      const st = stat(path);
+      return st?.isFile() ? st.nlink : 1;
+    });
+    this.hardLinks.addPartners(plan.runs, changes, stat);
     if (plan.full) return this.fullFilesFrom(excluded, context);
     if (this.localDestination && !lstatSync(this.localDestination, { throwIfNoEntry: false })) {
       // the destination was removed: the changes alone would not bring back what did not change
@@ -184,14 +188,21 @@ export class RsyncDirectHandler implements SyncHandler {
     });
   }
 
-  /** Hard links of a source file now (1 when gone or unreadable). */
-  private linkCount(path: string): number {
-    try {
-      const st = lstatSync(bytesOf(this.values['watch-dir'] + '/' + path), { throwIfNoEntry: false });
-      return st?.isFile() ? st.nlink : 1;
-    } catch {
-      return 1;
-    }
+  /** lstat of source paths, each looked at once for the length of a batch's planning. */
+  private batchStat(): SourceStat {
+    const root = this.values['watch-dir'];
+    const seen = new Map<string, Stats | undefined>();
+    return (path) => {
+      if (seen.has(path)) return seen.get(path);
+      let st: Stats | undefined;
+      try {
+        st = lstatSync(bytesOf(root + '/' + path), { throwIfNoEntry: false });
+      } catch {
+        st = undefined; // ENOTDIR: an ancestor is a file now
+      }
+      seen.set(path, st);
+      return st;
+    };
   }
 
   /** Top-level directories of the watch dir (byte strings), in name order. */
