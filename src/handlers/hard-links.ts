@@ -1,4 +1,4 @@
-import { lstatSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { bytesOf } from '../bytes.js';
 import type { Change } from '../queue/index.js';
 import type { FilesFromRun } from '../rsync/index.js';
@@ -11,6 +11,17 @@ import { IN } from '../types.js';
  */
 const REMEMBERED = 65_536;
 
+/**
+ * Directories synced recursively that are searched first for the partner of
+ * a new hard link nobody remembers (their files were never in a batch one
+ * by one): the most recent ones, for so long. Then the whole tree is, with
+ * a bound on the entries read per batch, so a burst of links to old files
+ * cannot turn every sync into a scan of a big tree.
+ */
+const RECENT_ROOTS = 64;
+const RECENT_ROOT_MS = 60_000;
+const SEARCH_BUDGET = 50_000;
+
 /** Event bits after which a file may have become (part of) a hard-link group. */
 const NEW_NAME_BITS = IN.CREATE | IN.MOVED_TO | IN.CLOSE_WRITE;
 
@@ -19,10 +30,14 @@ const NEW_NAME_BITS = IN.CREATE | IN.MOVED_TO | IN.CLOSE_WRITE;
  * of a hard-linked file arrives in a later batch than its partner (`ln a b`
  * right after `a` was synced), the partner is added to the new name's run,
  * so the destination gets a link, not a copy. Remembers recently created or
- * written files by device and inode (a file gets its second name only later).
+ * written files by device and inode (a file gets its second name only later),
+ * and searches recently synced new directories for the partners it does not
+ * remember (`mkdir d; echo > d/a; ln d/a b` with `d` and `b` in two batches).
  */
 export class HardLinkPartners {
   private readonly byInode = new Map<string, string>();
+  /** recursive roots synced lately, oldest first */
+  private readonly recentRoots: Array<{ path: string; at: number }> = [];
 
   constructor(private readonly watchDir: string) {}
 
@@ -32,18 +47,32 @@ export class HardLinkPartners {
    * path (shared with the planner, so a file is looked at once per batch).
    */
   addPartners(runs: Array<{ kind: FilesFromRun; paths: string[] }>, changes: readonly Change[], stat: SourceStat): void {
+    const budget = { entries: SEARCH_BUDGET };
     for (const run of runs) {
       if (run.kind !== 'inplace' && run.kind !== 'recursive') continue;
       const listed = new Set(run.paths);
       for (const path of run.paths) {
-        const key = inodeKey(stat(path), true);
-        const partner = key && this.byInode.get(key);
+        const st = stat(path);
+        const key = inodeKey(st, true);
+        if (!key) continue;
+        let partner = this.byInode.get(key);
         // the partner is looked at now: it may have been renamed or replaced since it was remembered
-        if (!partner || listed.has(partner) || inodeKey(this.lstat(partner), false) !== key) continue;
+        if (partner !== undefined && partner !== path && inodeKey(this.lstat(partner), false) !== key) partner = undefined;
+        if (partner === undefined || partner === path) {
+          partner = this.searchRecentRoots(st!, path, budget);
+          if (partner !== undefined) this.byInode.set(key, partner);
+        }
+        if (partner === undefined || listed.has(partner)) continue;
         run.paths.push(partner);
         listed.add(partner);
       }
     }
+    const now = Date.now();
+    for (const run of runs) {
+      if (run.kind !== 'recursive') continue;
+      for (const path of run.paths) this.recentRoots.push({ path, at: now });
+    }
+    this.recentRoots.splice(0, Math.max(0, this.recentRoots.length - RECENT_ROOTS));
     for (const c of changes) {
       if (c.state === 'deleted' || c.isDir || !(c.mask & NEW_NAME_BITS)) continue;
       const key = inodeKey(stat(c.path), false);
@@ -52,6 +81,48 @@ export class HardLinkPartners {
       this.byInode.set(key, c.path);
       if (this.byInode.size > REMEMBERED) this.byInode.delete(this.byInode.keys().next().value!);
     }
+  }
+
+  /**
+   * Another name of `st`'s inode in a recently synced new directory, or
+   * undefined. Reads at most `budget.entries` directory entries (shared by
+   * the batch), newest roots first.
+   */
+  private searchRecentRoots(st: Stats, path: string, budget: { entries: number }): string | undefined {
+    const oldest = Date.now() - RECENT_ROOT_MS;
+    for (let i = this.recentRoots.length - 1; i >= 0 && budget.entries > 0; i--) {
+      const root = this.recentRoots[i];
+      if (root.at < oldest) break;
+      const found = this.findInode(root.path, st, path, budget);
+      if (found !== undefined) return found;
+    }
+    // Then the whole tree, as far as the budget goes: a link to a file from before the daemon started.
+    return this.findInode('', st, path, budget);
+  }
+
+  /** Depth-first search below `dir` (relative, byte string; '' the watch dir) for a regular file with st's inode, other than `except`. */
+  private findInode(dir: string, st: Stats, except: string, budget: { entries: number }): string | undefined {
+    const stack = [dir];
+    while (stack.length > 0 && budget.entries > 0) {
+      const rel = stack.pop()!;
+      let entries;
+      try {
+        entries = readdirSync(bytesOf(rel === '' ? this.watchDir : this.watchDir + '/' + rel), { withFileTypes: true, encoding: 'buffer' });
+      } catch {
+        continue; // gone, or not a directory any more
+      }
+      budget.entries -= entries.length;
+      for (const e of entries) {
+        const name = e.name.toString('latin1');
+        const child = rel === '' ? name : rel + '/' + name;
+        if (e.isDirectory()) stack.push(child);
+        else if (e.isFile() && child !== except) {
+          const other = this.lstat(child);
+          if (other && other.ino === st.ino && other.dev === st.dev) return child;
+        }
+      }
+    }
+    return undefined;
   }
 
   private lstat(path: string): Stats | undefined {

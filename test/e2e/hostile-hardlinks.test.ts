@@ -8,16 +8,14 @@ import { appendFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withMirror } from '../helpers/mirror.js';
 
-/**
- * rsync -H links only names that are in the same transfer. A new name linked
- * to a file synced in an earlier batch would need the file's other names in
- * the list, and finding them means scanning the tree for the inode.
+/*
+ * rsync -H links only names that are in the same transfer. The handler adds
+ * the partner of a new name to its run: remembered when it was created or
+ * written in a recent batch, otherwise searched in recently synced new
+ * directories, then in the tree (src/handlers/hard-links.ts).
  */
-/** Seen about 1 run in 10: a group whose names straddle two batches in some orders ends split. */
-const INTERMITTENT = 'KNOWN INTERMITTENT: a group whose names straddle batches can end split (docs/correctness.md)';
-const KNOWN = 'KNOWN LIMITATION: a new hard link to a file synced earlier arrives as a copy (docs/decisions.md)';
 
-test('hard links made in one burst (both names new) stay one group', { todo: INTERMITTENT }, async () => {
+test('hard links made in one burst (both names new) stay one group', async () => {
   await withMirror(async (m) => {
     mkdirSync(join(m.src, 'd'));
     writeFileSync(join(m.src, 'd', 'a'), 'shared');
@@ -27,7 +25,7 @@ test('hard links made in one burst (both names new) stay one group', { todo: INT
   });
 });
 
-test('a hard link to a file that is already synced joins its group', { todo: KNOWN }, async () => {
+test('a hard link to a file that is already synced joins its group', async () => {
   await withMirror(async (m) => {
     writeFileSync(join(m.src, 'a'), 'shared');
     await m.converge('setup');
@@ -36,7 +34,34 @@ test('a hard link to a file that is already synced joins its group', { todo: KNO
   });
 });
 
-test('a write through one name of a synced group reaches every name', { todo: INTERMITTENT }, async () => {
+test('a hard link to a file synced inside a new directory, made in a later batch, joins its group', async () => {
+  await withMirror(async (m) => {
+    mkdirSync(join(m.src, 'd', 'e'), { recursive: true });
+    writeFileSync(join(m.src, 'd', 'e', 'a'), 'shared');
+    await m.converge('the new directory synced with its file');
+    linkSync(join(m.src, 'd', 'e', 'a'), join(m.src, 'c'));
+    linkSync(join(m.src, 'd', 'e', 'a'), join(m.src, 'd', 'b'));
+    await m.converge('links to the file in the new directory', 5000);
+  });
+});
+
+test('a hard link to a file that existed before the daemon started joins its group', async () => {
+  await withMirror(
+    async (m) => {
+      linkSync(join(m.src, 'old', 'deep', 'a'), join(m.src, 'new-name'));
+      await m.converge('link to a file from before the start', 5000);
+    },
+    {
+      prepare: (src) => {
+        mkdirSync(join(src, 'old', 'deep'), { recursive: true });
+        writeFileSync(join(src, 'old', 'deep', 'a'), 'from before');
+        for (let i = 0; i < 50; i++) writeFileSync(join(src, 'old', `other${i}`), String(i));
+      },
+    },
+  );
+});
+
+test('a write through one name of a synced group reaches every name', async () => {
   await withMirror(async (m) => {
     mkdirSync(join(m.src, 'x'));
     writeFileSync(join(m.src, 'x', 'a'), 'shared');
