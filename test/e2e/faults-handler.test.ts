@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startClsync, type ClsyncRun } from '../helpers/clsync.js';
 import { exitedWithin, killHard, rsyncWrapper, stopClean, waitConverged, waitForLog } from '../helpers/faults.js';
-import { tempDir, waitFor } from '../helpers/tree.js';
+import { tempSrcDst, waitFor } from '../helpers/tree.js';
 
 interface Setup {
   base: string;
@@ -26,11 +26,7 @@ interface Setup {
  * absent during the initial sync); wait for the initial sync, then `body`.
  */
 async function withWrapper(before: string, args: string[], body: (s: Setup) => Promise<void>): Promise<void> {
-  const base = tempDir('clsync-faults-');
-  const src = join(base.path, 'src');
-  const dst = join(base.path, 'dst');
-  mkdirSync(src);
-  mkdirSync(dst);
+  const { base, src, dst } = tempSrcDst('clsync-faults-');
   const faults = join(base.path, 'faults');
   const wrapper = rsyncWrapper(join(base.path, 'handler.sh'), `FAULTS='${faults}'\n${before}`);
   const run = startClsync(['-Mrsyncdirect', `-S${wrapper}`, `-W${src}`, `-D${dst}`, '-t0', '-T0', ...args]);

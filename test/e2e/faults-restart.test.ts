@@ -9,14 +9,11 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startClsync, type ClsyncRun } from '../helpers/clsync.js';
 import { killHard, rsyncWrapper, stopClean, waitConverged, waitForLog } from '../helpers/faults.js';
-import { diffTrees, tempDir, waitFor } from '../helpers/tree.js';
+import { diffTrees, tempSrcDst, waitFor } from '../helpers/tree.js';
 
 test('SIGKILL mid-sync, changes while dead, restart: the initial sync converges the destination', { timeout: 30_000 }, async () => {
-  const base = tempDir('clsync-faults-');
-  const src = join(base.path, 'src');
-  const dst = join(base.path, 'dst');
-  mkdirSync(join(src, 'dir'), { recursive: true });
-  mkdirSync(dst);
+  const { base, src, dst } = tempSrcDst('clsync-faults-');
+  mkdirSync(join(src, 'dir'));
   for (let i = 0; i < 20; i++) writeFileSync(join(src, 'dir', `f${i}`), `first ${i}`);
   // after the initial sync, every run marks itself started and takes 1 s before rsync: time to kill the daemon
   const marker = join(base.path, 'started');

@@ -13,7 +13,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startClsync } from '../helpers/clsync.js';
 import { countWatchesInUse, exitedWithin, killHard, stopClean, waitConverged, waitForLog, withInotifySysctl } from '../helpers/faults.js';
-import { tempDir } from '../helpers/tree.js';
+import { tempSrcDst } from '../helpers/tree.js';
 
 /** 40 new directories, 4 levels deep: far past the 5 spare watches the tests leave. */
 function makeNewDirs(src: string): void {
@@ -24,11 +24,8 @@ function makeNewDirs(src: string): void {
 }
 
 test('watch limit reached on new directories mid-run: a warning naming max_user_watches, then the unwatched directories are polled', { timeout: 60_000 }, async () => {
-  const base = tempDir('clsync-faults-');
-  const src = join(base.path, 'src');
-  const dst = join(base.path, 'dst');
-  mkdirSync(join(src, 'd0'), { recursive: true });
-  mkdirSync(dst);
+  const { base, src, dst } = tempSrcDst('clsync-faults-');
+  mkdirSync(join(src, 'd0'));
   const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0']);
   try {
     await waitForLog(run, /initial sync done/, 'initial sync', 15_000);
@@ -53,11 +50,8 @@ test('watch limit reached on new directories mid-run: a warning naming max_user_
 });
 
 test('watch limit reached on new directories mid-run (--exit-on-sync-skipping): the daemon exits 3 naming max_user_watches', { timeout: 30_000 }, async () => {
-  const base = tempDir('clsync-faults-');
-  const src = join(base.path, 'src');
-  const dst = join(base.path, 'dst');
-  mkdirSync(join(src, 'd0'), { recursive: true });
-  mkdirSync(dst);
+  const { base, src, dst } = tempSrcDst('clsync-faults-');
+  mkdirSync(join(src, 'd0'));
   const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', '--exit-on-sync-skipping']);
   try {
     await waitForLog(run, /initial sync done/, 'initial sync', 15_000);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,6 +80,16 @@ export function diffTrees(src: string, dst: string): string[] {
 export function tempDir(prefix = 'clsync-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true, maxRetries: 5 }) };
+}
+
+/** A fresh temporary directory with empty `src` and `dst` directories in it. */
+export function tempSrcDst(prefix = 'clsync-test-'): { base: { path: string; remove: () => void }; src: string; dst: string } {
+  const base = tempDir(prefix);
+  const src = join(base.path, 'src');
+  const dst = join(base.path, 'dst');
+  mkdirSync(src);
+  mkdirSync(dst);
+  return { base, src, dst };
 }
 
 /** Poll `check` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
