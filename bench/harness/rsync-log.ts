@@ -24,7 +24,9 @@ export function writeRsyncWrapper(scriptPath: string, logPath: string, rsyncPath
   const script = `#!/bin/bash
 # Benchmark wrapper around rsync: logs start, end, exit code and CPU per run.
 LOG=${q(logPath)}
-printf 'S %s %s\\n' "$EPOCHREALTIME" "$$" >> "$LOG"
+# A run our daemon starts ahead waits for its list on stdin (--files-from=-): P, not S.
+case " $* " in *" --files-from=- "*) K=P;; *) K=S;; esac
+printf '%s %s %s\\n' "$K" "$EPOCHREALTIME" "$$" >> "$LOG"
 TIMEFORMAT='%3U %3S'
 exec 3>&1 4>&2
 # 'time' reports to the group's stderr, captured here; rsync keeps the
@@ -49,6 +51,7 @@ export class RsyncLog {
   private offset = 0;
   private partial = '';
   private readonly startOf = new Map<string, number>();
+  private readonly preparedAt = new Map<string, number>();
 
   constructor(private readonly path: string) {}
 
@@ -81,8 +84,18 @@ export class RsyncLog {
     if (f[0] === 'S') {
       this.started++;
       this.startOf.set(f[2], at);
+    } else if (f[0] === 'P') {
+      // Started ahead, idle until it gets its list: not in flight, and no activity. It counts as a run
+      // when it ends; one discarded unused (killed) never ends and never counts.
+      this.preparedAt.set(f[2], at);
+      return;
     } else if (f[0] === 'E') {
-      const startMs = this.startOf.get(f[2]) ?? at;
+      const prepared = this.preparedAt.get(f[2]);
+      if (prepared !== undefined) {
+        this.started++;
+        this.preparedAt.delete(f[2]);
+      }
+      const startMs = this.startOf.get(f[2]) ?? prepared ?? at;
       this.startOf.delete(f[2]);
       this.runs.push({ startMs, endMs: at, exitCode: Number(f[3]), cpuMs: (Number(f[4]) + Number(f[5])) * 1000 });
     } else {

@@ -29,14 +29,17 @@ export function describeEnd(r: RunResult): string {
 /**
  * Run a command until it succeeds or the tries run out. Each failed try is
  * logged with what happens next, so the log tells what will be retried.
+ * `firstTry`, when given, runs the first try instead (a prepared command);
+ * the later tries run `argv`.
  */
 export async function runWithRetries(
   argv: readonly string[],
   options: RunOptions,
   policy: RetryPolicy,
+  firstTry?: () => Promise<RunResult>,
 ): Promise<TriesResult> {
   for (let tries = 1; ; tries++) {
-    const result = await runCommand(argv, options);
+    const result = await (tries === 1 && firstTry ? firstTry() : runCommand(argv, options));
     const ok = result.code !== null && !result.timedOut && (result.code === 0 || policy.okCodes.has(result.code));
     if (ok) return { ...result, ok, tries };
     const last = policy.retries !== 0 && tries >= policy.retries;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { log } from '../log.js';
 import { signalGroup, track } from './children.js';
@@ -34,45 +34,112 @@ const KILL_GRACE_MS = 5000;
  */
 export function runCommand(argv: readonly string[], options: RunOptions): Promise<RunResult> {
   const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), {
-      env: options.env ? { ...process.env, ...options.env } : process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    track(child);
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const timer =
-      options.timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            log.error(`${options.tag}: still running after ${options.timeoutMs / 1000} s (--timeout-sync): killing it`);
-            signalGroup(child, 'SIGTERM');
-            killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), KILL_GRACE_MS);
-          }, options.timeoutMs)
-        : undefined;
-    forwardLines(child.stdout, (line) => log.info(`${options.tag}: ${line}`));
-    const routine = options.routine;
-    forwardLines(child.stderr, (line) =>
-      routine?.test(line) ? log.info(`${options.tag}: ${line}`) : log.warn(`${options.tag}: ${line}`),
-    );
-    let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      resolve({ code, signal, timedOut, ms: performance.now() - started });
-    };
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      log.error(`${options.tag}: cannot run "${argv[0]}": ${err.message}`);
-      finish(err.code === 'ENOENT' ? 127 : 126, null);
-    });
-    child.once('close', (code, signal) => finish(code, signal));
-  });
+  const spawned = spawnChild(argv, options.env, 'ignore');
+  track(spawned.child);
+  return supervise(spawned, argv, options, started);
 }
 
+/**
+ * A command started ahead of time that waits for its standard input (rsync
+ * with `--files-from=-`): by the time a change comes, it has been exec'd,
+ * has loaded its libraries and forked its other processes, so only the
+ * transfer is left. It does not count as running (QUIT does not wait for
+ * it) and does not keep the daemon alive until it is started.
+ */
+export interface PreparedCommand {
+  /** it is still waiting for its input */
+  readonly ready: boolean;
+  /** Hand it its input and resolve when it exits, as runCommand does; the timeout counts from now. */
+  start(input: Buffer, options: RunOptions): Promise<RunResult>;
+  /** Not needed after all: kill it without a word. */
+  discard(): void;
+}
+
+export function prepareCommand(argv: readonly string[], env: Record<string, string> | undefined): PreparedCommand {
+  const spawned = spawnChild(argv, env, 'pipe');
+  const { child } = spawned;
+  let used = false;
+  const streams = [child.stdin, child.stdout, child.stderr] as Array<{ unref?: () => void; ref?: () => void } | null>;
+  child.unref();
+  for (const s of streams) s?.unref?.();
+  child.stdin?.on('error', () => {}); // EPIPE when it died meanwhile: its exit says what happened
+  return {
+    get ready() {
+      return !used && !spawned.closed && child.exitCode === null && child.signalCode === null;
+    },
+    start(input, options) {
+      used = true;
+      const started = performance.now();
+      child.ref();
+      for (const s of streams) s?.ref?.();
+      track(child);
+      const result = supervise(spawned, argv, options, started);
+      child.stdin?.end(input);
+      return result;
+    },
+    discard() {
+      if (used) return;
+      used = true;
+      child.stdin?.destroy();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      signalGroup(child, 'SIGKILL');
+    },
+  };
+}
+
+interface Spawned {
+  child: ChildProcess;
+  /** set once it has exited and its output ended (or it could not be spawned) */
+  closed: boolean;
+  /** how it ended: exit code (127/126 when it could not be spawned) and signal */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
+}
+
+function spawnChild(argv: readonly string[], env: Record<string, string> | undefined, stdin: 'ignore' | 'pipe'): Spawned {
+  const child = spawn(argv[0], argv.slice(1), {
+    env: env ? { ...process.env, ...env } : process.env,
+    stdio: [stdin, 'pipe', 'pipe'],
+    detached: true,
+  });
+  const spawned: Spawned = {
+    child,
+    closed: false,
+    ended: new Promise((resolve) => {
+      child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: error.code === 'ENOENT' ? 127 : 126, signal: null, error }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    }),
+  };
+  void spawned.ended.then(() => (spawned.closed = true));
+  return spawned;
+}
+
+/** Forward the output, enforce the timeout, and resolve with how it ended. */
+function supervise(spawned: Spawned, argv: readonly string[], options: RunOptions, started: number): Promise<RunResult> {
+  const { child } = spawned;
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const timer =
+    options.timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          log.error(`${options.tag}: still running after ${options.timeoutMs / 1000} s (--timeout-sync): killing it`);
+          signalGroup(child, 'SIGTERM');
+          killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), KILL_GRACE_MS);
+        }, options.timeoutMs)
+      : undefined;
+  forwardLines(child.stdout, (line) => log.info(`${options.tag}: ${line}`));
+  const routine = options.routine;
+  forwardLines(child.stderr, (line) =>
+    routine?.test(line) ? log.info(`${options.tag}: ${line}`) : log.warn(`${options.tag}: ${line}`),
+  );
+  return spawned.ended.then(({ code, signal, error }) => {
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    if (error) log.error(`${options.tag}: cannot run "${argv[0]}": ${error.message}`);
+    return { code, signal, timedOut, ms: performance.now() - started };
+  });
+}
 function forwardLines(stream: NodeJS.ReadableStream | null, sink: (line: string) => void): void {
   if (!stream) return;
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', sink);

@@ -72,6 +72,19 @@ test('destination removed while running: recreated by the next sync, nothing wri
   });
 });
 
+test('destination replaced by an empty directory while idle: the next change brings back everything', { timeout: 30_000 }, async () => {
+  // -w0 -t0: a content run is then waiting, already inside the old destination directory
+  await withDaemon(['-w0'], plainDst, async ({ src, dst, run }) => {
+    writeFileSync(join(src, 'first'), 'first');
+    await waitConverged(src, dst, run, 'a first change');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dst, { recursive: true, force: true });
+    mkdirSync(dst);
+    writeFileSync(join(src, 'second'), 'written after the destination was replaced');
+    await waitConverged(src, dst, run, 'after the destination was replaced ("old" and "first" included)');
+  });
+});
+
 test('parent of the destination removed: syncs fail and are retried (-r0), then converge once it is back', { timeout: 30_000 }, async () => {
   let parent = '';
   const nestedDst = (base: string): { dst: string; cleanup: () => void } => {

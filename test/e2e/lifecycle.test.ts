@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffTrees, tempDir, waitFor } from '../helpers/tree.js';
 import { runClsync, startClsync } from '../helpers/clsync.js';
+import { handlerScript } from '../helpers/faults.js';
 
-/** Write an executable shell script. */
-function script(path: string, body: string): string {
-  writeFileSync(path, `#!/bin/sh\n${body}\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
 
 function alive(pid: number): boolean {
   try {
@@ -26,7 +21,7 @@ test('SIGTERM kills a hanging handler and exits at once', async () => {
   const dst = tempDir();
   const conf = tempDir();
   const pidFile = join(conf.path, 'handler.pid');
-  const handler = script(join(conf.path, 'slow'), `echo $$ > ${pidFile}\nsleep 60\nexec rsync "$@"`);
+  const handler = handlerScript(join(conf.path, 'slow'), `echo $$ > ${pidFile}\nsleep 60\nexec rsync "$@"`);
   const run = startClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, `-S${handler}`, '-w0', '-t0', '-T0']);
   try {
     assert.ok(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 10_000), run.output());
@@ -51,7 +46,7 @@ test('SIGQUIT lets the running handler finish, then exits with the copy complete
   const conf = tempDir();
   writeFileSync(join(src.path, 'f'), 'content');
   const started = join(conf.path, 'started');
-  const handler = script(join(conf.path, 'slow'), `touch ${started}\nsleep 1\nexec rsync "$@"`);
+  const handler = handlerScript(join(conf.path, 'slow'), `touch ${started}\nsleep 1\nexec rsync "$@"`);
   const run = startClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, `-S${handler}`, '-w0', '-t0', '-T0']);
   try {
     assert.ok(await waitFor(() => existsSync(started), 10_000), run.output());
@@ -74,9 +69,9 @@ test('status file, pid file, CLSYNC_STATUS/CLSYNC_ITERATION, label and hooks', a
   writeFileSync(join(src.path, 'f'), 'x');
   const envLog = join(conf.path, 'env.log');
   const hookLog = join(conf.path, 'hook.log');
-  const handler = script(join(conf.path, 'h'), `echo "$CLSYNC_STATUS $CLSYNC_ITERATION" >> ${envLog}\nexec rsync "$@"`);
-  const hook = script(join(conf.path, 'hook'), `echo "$0 $*" >> ${hookLog}`);
-  const preHook = script(join(conf.path, 'prehook'), `echo "pre $*" >> ${hookLog}\necho from-hook > ${src.path}/written-by-pre-exit-hook`);
+  const handler = handlerScript(join(conf.path, 'h'), `echo "$CLSYNC_STATUS $CLSYNC_ITERATION" >> ${envLog}\nexec rsync "$@"`);
+  const hook = handlerScript(join(conf.path, 'hook'), `echo "$0 $*" >> ${hookLog}`);
+  const preHook = handlerScript(join(conf.path, 'prehook'), `echo "pre $*" >> ${hookLog}\necho from-hook > ${src.path}/written-by-pre-exit-hook`);
   const statusFile = join(conf.path, 'status');
   const pidFile = join(conf.path, 'pid');
   const run = startClsync([
@@ -114,7 +109,7 @@ test('a failing handler ends the daemon with a one-line reason; -x makes its cod
   const src = tempDir();
   const dst = tempDir();
   const conf = tempDir();
-  const failing = script(join(conf.path, 'fail'), 'exit 3');
+  const failing = handlerScript(join(conf.path, 'fail'), 'exit 3');
   try {
     const failed = await runClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, `-S${failing}`, '-w0', '-t0', '-T0', '-r2']);
     assert.notEqual(failed.code, 0);
@@ -135,7 +130,7 @@ test('-k kills a handler past its timeout and reports it', async () => {
   const src = tempDir();
   const dst = tempDir();
   const conf = tempDir();
-  const hanging = script(join(conf.path, 'hang'), 'exec sleep 60');
+  const hanging = handlerScript(join(conf.path, 'hang'), 'exec sleep 60');
   try {
     const t0 = Date.now();
     const r = await runClsync(['-Mrsyncdirect', `-W${src.path}`, `-D${dst.path}`, `-S${hanging}`, '-k1', '--only-initialsync']);

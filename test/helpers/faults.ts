@@ -37,10 +37,21 @@ export function mountTmpfs(path: string, options = 'size=16m'): Tmpfs {
 
 /**
  * Write an executable `/bin/sh` script that stands in for rsync (`-S`): the
- * `before` shell lines run first (they may `exit`), then it execs the real rsync.
+ * `before` shell lines run first (they may `exit`), then it execs the real
+ * rsync (see handlerScript for runs started ahead).
  */
 export function rsyncWrapper(path: string, before: string): string {
-  writeFileSync(path, `#!/bin/sh\n${before}\nexec rsync "$@"\n`);
+  return handlerScript(path, `${before}\nexec rsync "$@"`);
+}
+
+/**
+ * Write an executable `/bin/sh` script to use as a sync handler or hook. A
+ * run the daemon starts ahead (`--files-from=-`, its list on stdin) waits
+ * for its list before `body` runs, so the body runs when the run is used.
+ */
+export function handlerScript(path: string, body: string): string {
+  const waitForList = `case "$*" in *--files-from=-*) list=$(mktemp); cat > "$list"; exec < "$list"; rm -f "$list";; esac`;
+  writeFileSync(path, `#!/bin/sh\n${waitForList}\n${body}\n`);
   chmodSync(path, 0o755);
   return path;
 }
