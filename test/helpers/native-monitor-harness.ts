@@ -25,7 +25,9 @@ export interface Harness {
 export const acceptAll: WalkFilter = () => WalkDecision.WALK | WalkDecision.MONITOR;
 
 /** Make a temp dir, let `setup` fill it, start a monitor on it. */
-export async function startHarness(opts: { filter?: WalkFilter; setup?: (dir: string) => void; oneFileSystem?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { filter?: WalkFilter; setup?: (dir: string) => void; oneFileSystem?: boolean; exitOnWatchLimit?: boolean } = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clsync-'));
   opts.setup?.(dir);
   const h = {
@@ -46,6 +48,7 @@ export async function startHarness(opts: { filter?: WalkFilter; setup?: (dir: st
     },
     onWarning: (m) => h.warnings.push(m),
     onFatal: (e) => h.fatals.push(e),
+    exitOnWatchLimit: opts.exitOnWatchLimit,
   });
   h.abs = (rel) => Buffer.concat([Buffer.from(dir + '/'), Buffer.from(rel, 'latin1')]);
   h.waitFor = async (pred, ms = 3000) => {

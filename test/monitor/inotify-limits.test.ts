@@ -6,6 +6,7 @@ import { IN } from '../../src/types.js';
 import { KernelLimitError } from '../../src/errors.js';
 import { native } from '../../src/native.js';
 import { startHarness, has, sleep } from '../helpers/native-monitor-harness.js';
+import { POLL_UNWATCHED_MS } from '../../src/monitor/inotify.js';
 import { countWatchesInUse } from '../helpers/inotify-sysctl.js';
 
 const QUEUED = '/proc/sys/fs/inotify/max_queued_events';
@@ -65,9 +66,9 @@ test('watch limit at start: KernelLimitError naming max_user_watches and how man
   }
 });
 
-test('watch limit while running: onFatal with KernelLimitError', async () => {
+test('watch limit while running (exitOnWatchLimit): onFatal with KernelLimitError', async () => {
   const saved = fs.readFileSync(WATCHES, 'utf8').trim();
-  const h = await startHarness();
+  const h = await startHarness({ exitOnWatchLimit: true });
   try {
     fs.writeFileSync(WATCHES, String(countWatchesInUse() + 3));
     for (let i = 0; i < 20; i++) fs.mkdirSync(path.join(h.dir, `n/${i}`), { recursive: true });
@@ -76,6 +77,26 @@ test('watch limit while running: onFatal with KernelLimitError', async () => {
     assert.equal(h.fatals.length, 1);
     assert.ok(h.fatals[0] instanceof KernelLimitError);
     assert.match(h.fatals[0].message, /max_user_watches/);
+  } finally {
+    fs.writeFileSync(WATCHES, saved);
+    await h.close();
+  }
+});
+
+test('watch limit while running: one warning, then the unwatched directories are reported again by polling', async () => {
+  const saved = fs.readFileSync(WATCHES, 'utf8').trim();
+  const h = await startHarness();
+  try {
+    fs.writeFileSync(WATCHES, String(countWatchesInUse() + 3));
+    for (let i = 0; i < 20; i++) fs.mkdirSync(path.join(h.dir, `n/${i}`), { recursive: true });
+    await h.waitFor(() => h.warnings.length > 0);
+    await sleep(300); // the events of the mkdirs themselves
+    const first = h.events.length;
+    // a poll reports the topmost unwatched directories again, recursively
+    await h.waitFor((events) => events.slice(first).some((e) => e.recursive && e.path.startsWith('n')), POLL_UNWATCHED_MS + 2000);
+    assert.equal(h.warnings.length, 1, 'one warning, not one per poll');
+    assert.match(h.warnings[0], /max_user_watches.*polling/);
+    assert.equal(h.fatals.length, 0);
   } finally {
     fs.writeFileSync(WATCHES, saved);
     await h.close();
