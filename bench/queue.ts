@@ -1,11 +1,12 @@
 /**
  * Micro-benchmark of the hot path after the monitor: 1M synthetic events over
- * 100k paths through EventQueue.add then take, and include-list building for
- * 100k changes. Run: node dist/bench/queue.js
+ * 100k paths through EventQueue.add then take, include-list building for
+ * 100k changes, and the files-from planner for a churn-like batch (5,000
+ * directory renames and 20,000 written files). Run: node dist/bench/queue.js
  */
 import { IN } from '../src/types.js';
 import { EventQueue } from '../src/queue/index.js';
-import { buildIncludeLists } from '../src/rsync/index.js';
+import { buildIncludeLists, planFilesFrom, type FilesFromChange } from '../src/rsync/index.js';
 
 const EVENTS = 1_000_000;
 const PATHS = 100_000;
@@ -36,3 +37,17 @@ console.log(`buildIncludeLists: ${listChanges.length} changes → ${lists.length
 t0 = process.hrtime.bigint();
 const one = buildIncludeLists(listChanges, { separator: 'nul' });
 console.log(`buildIncludeLists (no limit): ${one[0].length} bytes in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
+
+// A churn-like batch: every written file sits below some renamed directory's old or new path.
+const batch: FilesFromChange[] = [];
+for (let i = 0; i < 5000; i++) {
+  batch.push({ path: `r${i}`, mask: IN.MOVED_TO | IN.ISDIR, recursive: true, state: 'created', movedFrom: `d${i}` });
+}
+for (let i = 0; i < 20000; i++) {
+  batch.push({ path: `d${i % 5000}/sub/f${i}`, mask: IN.CLOSE_WRITE, recursive: false, state: 'modified' });
+}
+t0 = process.hrtime.bigint();
+const plan = planFilesFrom(batch);
+console.log(
+  `planFilesFrom: ${batch.length} changes (5000 directory renames) → ${plan.runs.map((r) => `${r.kind} ${r.paths.length}`).join(', ')} in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`,
+);

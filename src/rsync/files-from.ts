@@ -113,6 +113,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     if (c.movedFrom !== undefined) renamed.push([c.movedFrom, c.path]);
     if (c.movedFrom !== undefined || c.state !== 'created' || c.maybeAtDestination) untrusted.add(c.path);
   }
+  const renames = new Renames(renamed);
   const plain: RelPath[] = [];
   const content: RelPath[] = [];
   const verify: RelPath[] = [];
@@ -128,7 +129,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     // same second): sending it with --ignore-times costs nothing when it is really gone.
     const written = !(c.mask & IN.ISDIR) && (c.state === 'deleted' ? !c.recursive : (c.mask & CONTENT_BITS) !== 0);
     if (written && untrusted.size > 0) {
-      const now = renamedPath(c.path, renamed);
+      const now = renames.currentPath(c.path);
       if (now !== undefined || ancestorIn(c.path, untrusted) !== undefined) {
         // the old path itself needs nothing: the renamed directory's own entry deletes it
         contentAfter.push(now ?? c.path);
@@ -160,17 +161,48 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
 /**
  * Where a path below renamed directories is now, or undefined when no rename
  * concerns it. Renames apply in the order they happened, so chains (a child
- * renamed, then its parent) end at the current path.
+ * renamed, then its parent) end at the current path. Indexed by old path:
+ * O(depth × renames that apply) per path, not O(renames) — a churn with
+ * thousands of directory renames and written files was quadratic.
  */
-function renamedPath(path: RelPath, renamed: ReadonlyArray<readonly [RelPath, RelPath]>): RelPath | undefined {
-  let now: RelPath | undefined;
-  for (const [from, to] of renamed) {
-    const current = now ?? path;
-    if (current.length > from.length && current.charCodeAt(from.length) === SLASH && current.startsWith(from)) {
-      now = to + current.slice(from.length);
+class Renames {
+  /** old path → (order, new path), in order */
+  private readonly byFrom = new Map<RelPath, Array<[number, RelPath]>>();
+
+  constructor(renamed: ReadonlyArray<readonly [RelPath, RelPath]>) {
+    renamed.forEach(([from, to], order) => {
+      const list = this.byFrom.get(from);
+      if (list) list.push([order, to]);
+      else this.byFrom.set(from, [[order, to]]);
+    });
+  }
+
+  currentPath(path: RelPath): RelPath | undefined {
+    if (this.byFrom.size === 0) return undefined;
+    let now: RelPath | undefined;
+    let after = -1;
+    for (;;) {
+      const current = now ?? path;
+      // the earliest rename after the last one applied, of any ancestor of the current path
+      let best: [number, RelPath] | undefined;
+      let bestFrom = 0;
+      for (let k = current.indexOf('/'); k > 0; k = current.indexOf('/', k + 1)) {
+        const list = this.byFrom.get(current.slice(0, k));
+        if (!list) continue;
+        for (const entry of list) {
+          if (entry[0] <= after) continue;
+          if (!best || entry[0] < best[0]) {
+            best = entry;
+            bestFrom = k;
+          }
+          break;
+        }
+      }
+      if (!best) return now;
+      now = best[1] + current.slice(bestFrom);
+      after = best[0];
     }
   }
-  return now;
 }
 
 const SLASH = 0x2f;
