@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { bytesOf } from '../bytes.js';
 import type { Change } from '../queue/index.js';
-import type { FilesFromRun } from '../rsync/index.js';
+import { ancestorIn, type FilesFromRun } from '../rsync/index.js';
 import { IN } from '../types.js';
 
 /**
@@ -73,8 +73,13 @@ export class HardLinkPartners {
       for (const path of run.paths) this.recentRoots.push({ path, at: now });
     }
     this.recentRoots.splice(0, Math.max(0, this.recentRoots.length - RECENT_ROOTS));
+    // Files inside this batch's recursive runs are not remembered one by one: the search of recent
+    // recursive roots finds them (and sparing their lstat matters in a churn).
+    const roots = new Set<string>();
+    for (const run of runs) if (run.kind === 'recursive') for (const p of run.paths) roots.add(p);
     for (const c of changes) {
       if (c.state === 'deleted' || c.isDir || !(c.mask & NEW_NAME_BITS)) continue;
+      if (roots.size > 0 && ancestorIn(c.path, roots) !== undefined) continue;
       const key = inodeKey(stat(c.path), false);
       if (!key) continue;
       this.byInode.delete(key);

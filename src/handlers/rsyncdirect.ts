@@ -277,7 +277,8 @@ export class RsyncDirectHandler implements SyncHandler {
    */
   private async runFilesFrom(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext): Promise<boolean> {
     for (let attempt = 0; attempt <= RACE_RERUNS; attempt++) {
-      const listed = this.sourceSafePaths(paths);
+      // The first try lists the paths as they are; ENOTDIR (a parent became a file) shows as a race code.
+      const listed = attempt === 0 ? paths : this.sourceSafePaths(paths);
       const input = filesFromList(listed);
       const list = this.lists.write(this.settings.label, 'include', context.iteration, input);
       const warm = attempt === 0 && kind === 'content' ? this.takeWarm() : undefined;
@@ -432,13 +433,15 @@ function replayDirectoryRenames(changes: readonly Change[], destination: Buffer)
     if (c.movedFrom === undefined || c.state !== 'created') continue;
     const from = Buffer.concat([destination, SLASH, bytesOf(c.movedFrom)]);
     const to = Buffer.concat([destination, SLASH, bytesOf(c.path)]);
+    // No lstat first (thousands of renames in a churn): rename(2) itself refuses a missing source and
+    // a non-empty target; whatever it moves or refuses, the recursive run makes right.
     try {
-      if (!lstatSync(from, { throwIfNoEntry: false })?.isDirectory()) continue;
-      if (lstatSync(to, { throwIfNoEntry: false })) continue;
       renameSync(from, to);
       log.debug(2, `renamed ${showPath(c.movedFrom)} to ${showPath(c.path)} at the destination`);
     } catch (err) {
-      log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination failed (${(err as Error).message}); rsync copies it`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination failed (${(err as Error).message}); rsync copies it`);
+      }
     }
   }
 }
