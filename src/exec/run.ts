@@ -140,6 +140,7 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
     return { code, signal, timedOut, ms: performance.now() - started };
   });
 }
+
 function forwardLines(stream: NodeJS.ReadableStream | null, sink: (line: string) => void): void {
   if (!stream) return;
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', sink);
