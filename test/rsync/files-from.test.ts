@@ -157,3 +157,24 @@ test('plan + real rsync: files created while a sync ran are verified by checksum
     lists.remove();
   }
 });
+
+test('plan: hard-linked files below new or renamed directories are listed so their partners can join', () => {
+  const links = new Map([
+    ['new/link', 2],
+    ['moved/old-link', 3],
+  ]);
+  const plan = planFilesFrom(
+    [
+      change('new', IN.CREATE | IN.ISDIR, 'created', true),
+      change('new/link', IN.CREATE, 'created'),
+      change('new/plain', IN.CREATE | IN.CLOSE_WRITE, 'created'),
+      { ...change('moved', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'was' },
+      change('moved/old-link', IN.CLOSE_WRITE, 'modified'),
+    ],
+    (path) => links.get(path) ?? 1,
+  );
+  assert.deepEqual(plan.runs, [
+    { kind: 'recursive', paths: ['new', 'new/link', 'moved'], stage: 1 },
+    { kind: 'inplace', paths: ['moved/old-link'], stage: 2 },
+  ]);
+});
