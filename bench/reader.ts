@@ -18,21 +18,14 @@ const { values } = parseArgs({ options: { files: { type: 'string', default: '200
 const files = Number(values.files);
 const rate = Number(values.rate);
 
-/** utime+stime in ms of one thread of this process, by its name (comm), or of the main thread. */
-function threadCpuMs(name: string | null): number {
-  const tasks = `/proc/${process.pid}/task`;
-  for (const tid of readdirSync(tasks)) {
-    const comm = readFileSync(`${tasks}/${tid}/comm`, 'utf8').trim();
-    if (name === null ? tid !== String(process.pid) : comm !== name) continue;
-    const fields = readFileSync(`${tasks}/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-  }
-  return 0;
+/** utime+stime in ms of one thread of this process. */
+function threadCpuMs(tid: string): number {
+  const fields = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
 }
-const mainCpuMs = (): number => {
-  const fields = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+const tidNamed = (name: string): string =>
+  readdirSync(`/proc/${process.pid}/task`).find((tid) => readFileSync(`/proc/${process.pid}/task/${tid}/comm`, 'utf8').trim() === name) ?? '';
+const mainCpuMs = (): number => threadCpuMs(String(process.pid));
 
 const dir = mkdtempSync(join(process.env.BENCH_TMP ?? '/dev/shm', 'clsync-reader-'));
 let records = 0;
@@ -50,7 +43,8 @@ for (let i = 0; i < n; i++) {
   fs.writeFileSync(dir + '/f' + i, 'x');
   if (rate > 0) { const due = t0 + (i * 1000) / rate; while (Date.now() < due) {} }
 }`;
-const reader0 = threadCpuMs('clsync-inotify');
+const readerTid = tidNamed('clsync-inotify');
+const reader0 = threadCpuMs(readerTid);
 const main0 = mainCpuMs();
 const t0 = performance.now();
 await new Promise<void>((resolve) => spawn(process.execPath, ['-e', writer], { stdio: 'inherit' }).on('exit', () => resolve()));
@@ -58,7 +52,7 @@ const expected = files * 3; // CREATE, MODIFY, CLOSE_WRITE
 const deadline = Date.now() + 5000;
 while (records < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 const wallMs = performance.now() - t0;
-const readerMs = threadCpuMs('clsync-inotify') - reader0;
+const readerMs = threadCpuMs(readerTid) - reader0;
 const mainMs = mainCpuMs() - main0;
 console.log(
   `${files} files (${rate > 0 ? `${rate}/s` : 'as fast as possible'}), ${records} records of ${expected} in ${wallMs.toFixed(0)} ms: ` +

@@ -1,5 +1,5 @@
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
-import { bytesOf } from '../bytes.js';
+import { readdirSync, type Stats } from 'node:fs';
+import { bytesOf, lstatBytes } from '../bytes.js';
 import type { Change } from '../queue/index.js';
 import { ancestorIn, type FilesFromRun } from '../rsync/index.js';
 import { IN } from '../types.js';
@@ -131,11 +131,7 @@ export class HardLinkPartners {
   }
 
   private lstat(path: string): Stats | undefined {
-    try {
-      return lstatSync(bytesOf(this.watchDir + '/' + path), { throwIfNoEntry: false });
-    } catch {
-      return undefined; // ENOTDIR: an ancestor is a file now
-    }
+    return lstatBytes(this.watchDir + '/' + path);
   }
 }
 

@@ -23,7 +23,7 @@ import {
 } from '../rsync/index.js';
 import { describeEnd, runWithRetries } from '../exec/retry.js';
 import { prepareCommand, type PreparedCommand } from '../exec/run.js';
-import { bytesOf, byteString, nativeString } from '../bytes.js';
+import { bytesOf, byteString, lstatBytes, nativeString } from '../bytes.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
 import { expandArgs } from './substitute.js';
@@ -250,12 +250,7 @@ export class RsyncDirectHandler implements SyncHandler {
     const seen = new Map<string, Stats | undefined>();
     return (path) => {
       if (seen.has(path)) return seen.get(path);
-      let st: Stats | undefined;
-      try {
-        st = lstatSync(bytesOf(root + '/' + path), { throwIfNoEntry: false });
-      } catch {
-        st = undefined; // ENOTDIR: an ancestor is a file now
-      }
+      const st = lstatBytes(root + '/' + path);
       seen.set(path, st);
       return st;
     };

@@ -20,9 +20,10 @@
  * looked at again once the rename's events have been applied (see
  * recheckVanished), or they would stay unwatched.
  */
-import { lstatSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { IN, WATCH_MASK, WalkDecision, type FsEvent, type RelPath } from '../types.js';
 import { ClsyncError } from '../errors.js';
+import { byteString, lstatBytes } from '../bytes.js';
 import { log } from '../log.js';
 import { native, type InotifyHandle } from '../native.js';
 import { WatchTable, NO_NODE, NO_WD, type NodeId } from '../tree/watch-table.js';
@@ -263,18 +264,13 @@ export class InotifyMonitor implements Monitor {
   private async pollUnwatched(): Promise<void> {
     const table = this.table;
     const roots: MarkRoot[] = [];
-    const events: FsEvent[] = [];
     for (const node of this.polled) {
       if (!table.isLive(node)) continue;
-      events.push({ path: table.pathOf(node), mask: IN.CREATE | IN.ISDIR, recursive: true });
       roots.push({ parent: table.parentOf(node), name: table.nameOf(node) });
       this.dropSubtree(node, NO_WD);
     }
     this.polled.clear();
-    if (roots.length > 0) {
-      await this.markNew(dedupeRoots(table, roots));
-      this.emit(events);
-    }
+    await this.walkAsNew(roots);
     if (this.polled.size === 0 && this.pollingAnnounced) {
       this.pollingAnnounced = false;
       log.notice(`every directory has a watch again: polling stopped`);
@@ -297,22 +293,25 @@ export class InotifyMonitor implements Monitor {
    */
   private async recheckVanished(vanished: MarkRoot[], attempt: number): Promise<void> {
     const table = this.table;
-    const base = Buffer.from(this.options.watchDir, 'utf8');
+    const base = byteString(this.options.watchDir);
     const found: MarkRoot[] = [];
     const missing: MarkRoot[] = [];
     for (const v of vanished) {
       if (!table.isLive(v.parent) || table.child(v.parent, v.name) !== NO_NODE) continue;
-      const path = joinPath(table.pathOf(v.parent), v.name);
-      let isDir = false;
-      try {
-        isDir = lstatSync(Buffer.concat([base, SLASH, Buffer.from(path, 'latin1')]), { throwIfNoEntry: false })?.isDirectory() ?? false;
-      } catch {
-        // ENOTDIR: an ancestor is not a directory (now)
-      }
+      const isDir = lstatBytes(base + '/' + joinPath(table.pathOf(v.parent), v.name))?.isDirectory() ?? false;
       (isDir ? found : missing).push(v);
     }
     if (attempt + 1 < RECHECK_DELAYS_MS.length) this.scheduleRecheck(table, missing, attempt + 1);
-    const roots = dedupeRoots(table, found);
+    await this.walkAsNew(found);
+  }
+
+  /**
+   * Walk directories not in the table (once each, parents still there) and
+   * report them as new and recursive, so each is synced with its content.
+   */
+  private async walkAsNew(candidates: MarkRoot[]): Promise<void> {
+    const table = this.table;
+    const roots = dedupeRoots(table, candidates);
     if (roots.length === 0) return;
     const events: FsEvent[] = roots.map((r) => ({ path: joinPath(table.pathOf(r.parent), r.name), mask: IN.CREATE | IN.ISDIR, recursive: true }));
     await this.markNew(roots);
@@ -480,8 +479,6 @@ export class InotifyMonitor implements Monitor {
     this.heldTimer.unref();
   }
 }
-
-const SLASH = Buffer.from('/');
 
 function takeMove(moves: PendingMove[] | null, cookie: number): PendingMove | null {
   if (!moves) return null;

@@ -128,21 +128,22 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     // A deleted file may be back by the time rsync runs (rm, then recreated with the same size in the
     // same second): sending it with --ignore-times costs nothing when it is really gone.
     const written = !(c.mask & IN.ISDIR) && (c.state === 'deleted' ? !c.recursive : (c.mask & CONTENT_BITS) !== 0);
+    /** where a written file below renamed directories is now */
+    const renamedTo = written && renamed.length > 0 ? renames.currentPath(c.path) : undefined;
     if (written && c.state === 'created' && recursiveRoots.size > 0) {
       // A new hard link inside a new or renamed directory is listed in the recursive run on its own
       // too, so the file's other names can join that run and -H links it (cp -al, ln into a new dir).
-      const now = renames.currentPath(c.path) ?? c.path;
+      const now = renamedTo ?? c.path;
       if (ancestorIn(now, recursiveRoots) !== undefined && linkCount(now) > 1) {
         recursive.push(now);
         continue;
       }
     }
     if (written && untrusted.size > 0) {
-      const now = renames.currentPath(c.path);
-      if (now !== undefined || ancestorIn(c.path, untrusted) !== undefined) {
+      if (renamedTo !== undefined || ancestorIn(c.path, untrusted) !== undefined) {
         // the old path itself needs nothing: the renamed directory's own entry deletes it;
         // a hard-linked file is written in place (after the recursive run), keeping its group
-        const path = now ?? c.path;
+        const path = renamedTo ?? c.path;
         if (c.state !== 'deleted' && linkCount(path) > 1) inplace.push(path);
         else contentAfter.push(path);
         continue;
