@@ -326,7 +326,12 @@ export class RsyncDirectHandler implements SyncHandler {
       }
       let at = path.indexOf('/');
       while (at > 0 && passable(path.slice(0, at))) at = path.indexOf('/', at + 1);
-      out.add(at > 0 ? path.slice(0, at) : path);
+      const ancestor = at > 0 ? path.slice(0, at) : path;
+      // A hard-linked file is left to the batch that has its creation (this one or the next): sent
+      // alone in a run without its partners, it would split the group at the destination.
+      const st = lstatBytes(root + '/' + ancestor);
+      if (st?.isFile() && st.nlink > 1) continue;
+      out.add(ancestor);
     }
     return [...out];
   }

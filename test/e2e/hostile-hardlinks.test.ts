@@ -4,7 +4,7 @@
  * through one name changes the content seen through all of them.
  */
 import { test } from 'node:test';
-import { appendFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withMirror } from '../helpers/mirror.js';
 
@@ -69,5 +69,29 @@ test('a write through one name of a synced group reaches every name', async () =
     await m.converge('setup');
     appendFileSync(join(m.src, 'b'), ' and appended through b');
     await m.converge('written through b', 5000);
+  });
+});
+
+/*
+ * Fuzz seed 66 (with 67): a file written in a directory that is then replaced
+ * by a hard link before rsync runs. The run fails with ENOTDIR and is run
+ * again with the new file in place of the path below it; listed alone in a
+ * content run, without its partner, it split the group at the destination.
+ */
+test('a directory replaced by a hard link while a write below it is synced keeps the group', async () => {
+  await withMirror(async (m) => {
+    writeFileSync(join(m.src, 'v'), 'shared');
+    for (let i = 0; i < 20; i++) {
+      mkdirSync(join(m.src, `r${i}`));
+      writeFileSync(join(m.src, `r${i}`, 'ia'), 'below');
+    }
+    await m.converge('setup');
+    for (let i = 0; i < 20; i++) {
+      appendFileSync(join(m.src, `r${i}`, 'ia'), ' more');
+      rmSync(join(m.src, `r${i}`), { recursive: true });
+      linkSync(join(m.src, 'v'), join(m.src, `r${i}`));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await m.converge('directories replaced by links', 5000);
   });
 });
