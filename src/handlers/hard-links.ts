@@ -49,7 +49,7 @@ export class HardLinkPartners {
   addPartners(runs: Array<{ kind: FilesFromRun; paths: string[] }>, changes: readonly Change[], stat: SourceStat): void {
     const budget = { entries: SEARCH_BUDGET };
     for (const run of runs) {
-      if (run.kind !== 'inplace' && run.kind !== 'recursive') continue;
+      if (run.kind !== 'inplace' && !isRecursive(run.kind)) continue;
       const listed = new Set(run.paths);
       for (const path of run.paths) {
         const st = stat(path);
@@ -69,14 +69,14 @@ export class HardLinkPartners {
     }
     const now = Date.now();
     for (const run of runs) {
-      if (run.kind !== 'recursive') continue;
+      if (!isRecursive(run.kind)) continue;
       for (const path of run.paths) this.recentRoots.push({ path, at: now });
     }
     this.recentRoots.splice(0, Math.max(0, this.recentRoots.length - RECENT_ROOTS));
     // Files inside this batch's recursive runs are not remembered one by one: the search of recent
     // recursive roots finds them (and sparing their lstat matters in a churn).
     const roots = new Set<string>();
-    for (const run of runs) if (run.kind === 'recursive') for (const p of run.paths) roots.add(p);
+    for (const run of runs) if (isRecursive(run.kind)) for (const p of run.paths) roots.add(p);
     for (const c of changes) {
       if (c.state === 'deleted' || c.isDir || !(c.mask & NEW_NAME_BITS)) continue;
       if (roots.size > 0 && ancestorIn(c.path, roots) !== undefined) continue;
@@ -133,6 +133,10 @@ export class HardLinkPartners {
   private lstat(path: string): Stats | undefined {
     return lstatBytes(this.watchDir + '/' + path);
   }
+}
+
+function isRecursive(kind: FilesFromRun): boolean {
+  return kind === 'recursive' || kind === 'recursive-verify';
 }
 
 /** lstat of a source path relative to the watch dir; undefined when gone. */

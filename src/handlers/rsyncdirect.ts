@@ -141,7 +141,7 @@ export class RsyncDirectHandler implements SyncHandler {
         await this.fullFilesFrom(excluded, context);
         // A full sync trusts rsync's quick check, which misses same-size rewrites that restored the mtime.
         for (const written of plan.runs) {
-          if (written.kind !== 'content' && written.kind !== 'verify' && written.kind !== 'inplace') continue;
+          if (written.kind === 'plain' || written.kind === 'recursive') continue;
           await this.runChunks(written, excludePath, context);
         }
         return;

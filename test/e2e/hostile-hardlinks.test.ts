@@ -4,7 +4,7 @@
  * through one name changes the content seen through all of them.
  */
 import { test } from 'node:test';
-import { appendFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withMirror } from '../helpers/mirror.js';
 
@@ -93,5 +93,29 @@ test('a directory replaced by a hard link while a write below it is synced keeps
       await new Promise((r) => setTimeout(r, 30));
     }
     await m.converge('directories replaced by links', 5000);
+  });
+});
+
+/*
+ * Fuzz seed 265: `chmod` of one name while the data changed through another
+ * name in the same window. The attribute change alone went to a plain run
+ * before the in-place one; rsync saw different data and replaced that
+ * name's file at the destination, splitting it from the group for good.
+ */
+test('a chmod of one name while another name of the group is written keeps the group', async () => {
+  await withMirror(async (m) => {
+    for (let i = 0; i < 10; i++) {
+      writeFileSync(join(m.src, `a${i}`), 'shared');
+      // more names than the in-place run gets partners, so a name split off stays split
+      for (const name of ['b', 'c', 'd', 'e']) linkSync(join(m.src, `a${i}`), join(m.src, `${name}${i}`));
+    }
+    await m.converge('setup');
+    for (let i = 0; i < 10; i++) {
+      appendFileSync(join(m.src, `b${i}`), ' and more through b');
+      chmodSync(join(m.src, `a${i}`), 0o600);
+    }
+    await m.converge('chmod and write in one window', 5000);
+    for (let i = 0; i < 10; i++) appendFileSync(join(m.src, `c${i}`), ' and through c');
+    await m.converge('written again through c', 5000);
   });
 });

@@ -4,9 +4,7 @@
  *   CLSYNC_FUZZ_SEEDS    number of seeds (default 200)
  *   CLSYNC_FUZZ_FROM     first seed (default 1)
  *   CLSYNC_FUZZ_BUDGET_S stop starting seeds after this many seconds (default 240)
- *   CLSYNC_FUZZ_WITHOUT  comma list of activities to leave out (default: hardlink,
- *                        a known failure reported by hostile-hardlinks.test.ts;
- *                        set it to "" to include them)
+ *   CLSYNC_FUZZ_WITHOUT  comma list of activities to leave out (default: none)
  *   CLSYNC_FUZZ_KNOWN    seeds with a known, open, intermittent failure (default:
  *                        below); their failures are reported as todo, not hidden
  * A failure prints each failing seed with its shrunk operation log.
@@ -19,7 +17,7 @@ import { isActivity, type Activity } from './generator.js';
 const seeds = Number(process.env.CLSYNC_FUZZ_SEEDS ?? 200);
 const from = Number(process.env.CLSYNC_FUZZ_FROM ?? 1);
 const budgetS = Number(process.env.CLSYNC_FUZZ_BUDGET_S ?? 240);
-const without = (process.env.CLSYNC_FUZZ_WITHOUT ?? 'hardlink').split(',').filter(Boolean);
+const without = (process.env.CLSYNC_FUZZ_WITHOUT ?? '').split(',').filter(Boolean);
 /**
  * Open bugs found by this harness and not fixed yet, reported as todo with
  * their logs (none at the moment; 86 and 164 were directories left

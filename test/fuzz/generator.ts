@@ -18,6 +18,8 @@ interface Node {
   kind: Kind;
   /** files only: which inode (hard links share it) */
   ino: number;
+  /** written through while its inode had other names: never removed (see `removable`) */
+  pinned?: boolean;
 }
 
 /** Kinds of activity; each can be switched off (e.g. to run the fuzzer without a class of known failures). */
@@ -147,6 +149,30 @@ class Generation {
 
   emit(op: Op): void {
     this.ops.push(op);
+    if (op.op === 'write' || op.op === 'append' || op.op === 'truncate' || op.op === 'samesize') this.writtenThrough(op.p);
+  }
+
+  /**
+   * inotify reports a write under the name it was made through only. A
+   * name of a hard-linked file that is written through and then removed
+   * or replaced before the daemon looks (`ln v w; echo >> w; rm w`)
+   * changes `v` with no event for `v` at all: a blind spot of every
+   * inotify-based tool, documented in docs/correctness.md ("Known
+   * limitations"). Such names are pinned, and activities that remove or
+   * replace names leave pinned ones alone; renames are still generated.
+   */
+  private writtenThrough(loc: Loc): void {
+    const node = this.model.nodes.get(loc);
+    if (!node || node.kind !== 'file') return;
+    let names = 0;
+    for (const other of this.model.nodes.values()) if (other.kind === 'file' && other.ino === node.ino) names++;
+    if (names > 1) node.pinned = true;
+  }
+
+  /** Whether `loc` (with everything below it) may be removed or replaced: nothing pinned in it. */
+  removable(loc: Loc): boolean {
+    for (const key of this.model.subtree(loc)) if (this.model.nodes.get(key)!.pinned) return false;
+    return true;
   }
 
   nameClass(): NameClass {
@@ -296,7 +322,7 @@ const STEPS: Record<Activity, Step> = {
     return true;
   },
   moveOut(g) {
-    const from = g.pickOr(g.model.all('T'));
+    const from = g.pickOr(g.model.all('T').filter((loc) => g.removable(loc)));
     if (!from) return false;
     const toDir = g.rng.pick(g.model.dirs('O'));
     const to = g.freshLoc(toDir);
@@ -337,14 +363,14 @@ const STEPS: Record<Activity, Step> = {
     return true;
   },
   unlink(g) {
-    const loc = g.pickOr([...g.model.all('T', 'file'), ...g.model.all('T', 'symlink')]);
+    const loc = g.pickOr([...g.model.all('T', 'file'), ...g.model.all('T', 'symlink')].filter((l) => g.removable(l)));
     if (!loc) return false;
     g.emit({ op: 'unlink', p: loc });
     g.model.remove(loc);
     return true;
   },
   rmtree(g) {
-    const loc = g.pickOr(g.model.all('T', 'dir'));
+    const loc = g.pickOr(g.model.all('T', 'dir').filter((l) => g.removable(l)));
     if (!loc) return false;
     g.emit({ op: 'rmtree', p: loc });
     g.model.remove(loc);
@@ -388,7 +414,7 @@ const STEPS: Record<Activity, Step> = {
     return true;
   },
   fileToDir(g) {
-    const loc = g.pickOr(g.model.all('T', 'file'));
+    const loc = g.pickOr(g.model.all('T', 'file').filter((l) => g.removable(l)));
     if (!loc) return false;
     g.emit({ op: 'unlink', p: loc });
     g.model.remove(loc);
@@ -398,7 +424,7 @@ const STEPS: Record<Activity, Step> = {
     return true;
   },
   dirToFile(g) {
-    const loc = g.pickOr(g.model.all('T', 'dir'));
+    const loc = g.pickOr(g.model.all('T', 'dir').filter((l) => g.removable(l)));
     if (!loc) return false;
     g.emit({ op: 'rmtree', p: loc });
     g.model.remove(loc);
@@ -407,7 +433,7 @@ const STEPS: Record<Activity, Step> = {
   },
   editorSave(g) {
     // vim/emacs style: write a temp file, (keep a backup,) rename the temp file over the original
-    const file = g.pickOr(g.model.all('T', 'file'));
+    const file = g.pickOr(g.model.all('T', 'file').filter((l) => g.removable(l)));
     if (!file) return false;
     const dir = parentOf(file);
     const tmp = g.freshLoc(dir, 'plain');

@@ -178,3 +178,45 @@ test('plan: hard-linked files below new or renamed directories are listed so the
     { kind: 'inplace', paths: ['moved/old-link'], stage: 2 },
   ]);
 });
+
+test('plan + real rsync: a directory created while a sync ran is synced whole with --checksum, not sent twice', () => {
+  const plan = planFilesFrom([
+    { ...change('burst', IN.CREATE | IN.ISDIR, 'created', true), maybeAtDestination: true },
+    { ...change('burst/a', IN.CREATE | IN.CLOSE_WRITE, 'created'), maybeAtDestination: true },
+    { ...change('burst/sub/c', IN.CREATE | IN.CLOSE_WRITE, 'created'), maybeAtDestination: true },
+    change('quiet', IN.CREATE | IN.ISDIR, 'created', true),
+  ]);
+  assert.deepEqual(plan.runs, [
+    { kind: 'recursive', paths: ['quiet'], stage: 1 },
+    { kind: 'recursive-verify', paths: ['burst'], stage: 1 },
+  ]);
+  const src = tempDir();
+  const dst = tempDir();
+  const lists = tempDir();
+  try {
+    mkdirSync(join(src.path, 'burst/sub'), { recursive: true });
+    writeFileSync(join(src.path, 'burst/a'), 'AAAA');
+    writeFileSync(join(src.path, 'burst/b'), 'bbbb');
+    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
+    execFileSync('rsync', ['-aH', `${src.path}/`, `${dst.path}/`]);
+    // the earlier sync copied a before its last write (same size, same mtime) and b; c came later
+    writeFileSync(join(src.path, 'burst/a'), 'ZZZZ');
+    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
+    writeFileSync(join(src.path, 'burst/sub/c'), 'c');
+    const listPath = join(lists.path, 'recursive-verify');
+    writeFileSync(listPath, filesFromList(['burst']));
+    const out = execFileSync('rsync', [...filesFromArgs('recursive-verify', listPath, '/dev/null'), '--out-format=%n', `${src.path}/`, `${dst.path}/`], {
+      encoding: 'utf8',
+    });
+    assert.deepEqual(diffTrees(src.path, dst.path), []);
+    assert.deepEqual(
+      out.split('\n').filter((l) => l.startsWith('burst/') && !l.endsWith('/')).sort(),
+      ['burst/a', 'burst/sub/c'],
+      'only the files that differ are sent',
+    );
+  } finally {
+    src.remove();
+    dst.remove();
+    lists.remove();
+  }
+});
