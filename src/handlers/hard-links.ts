@@ -47,6 +47,13 @@ export class HardLinkPartners {
    * path (shared with the planner, so a file is looked at once per batch).
    */
   addPartners(runs: Array<{ kind: FilesFromRun; paths: string[] }>, changes: readonly Change[], stat: SourceStat): void {
+    // This batch's recursive roots first: a new name's partner may be in a new directory of the same batch.
+    const now = Date.now();
+    for (const run of runs) {
+      if (!isRecursive(run.kind)) continue;
+      for (const path of run.paths) this.recentRoots.push({ path, at: now });
+    }
+    this.recentRoots.splice(0, Math.max(0, this.recentRoots.length - RECENT_ROOTS));
     const budget = { entries: SEARCH_BUDGET };
     for (const run of runs) {
       if (run.kind !== 'inplace' && !isRecursive(run.kind)) continue;
@@ -67,12 +74,6 @@ export class HardLinkPartners {
         listed.add(partner);
       }
     }
-    const now = Date.now();
-    for (const run of runs) {
-      if (!isRecursive(run.kind)) continue;
-      for (const path of run.paths) this.recentRoots.push({ path, at: now });
-    }
-    this.recentRoots.splice(0, Math.max(0, this.recentRoots.length - RECENT_ROOTS));
     // Files inside this batch's recursive runs are not remembered one by one: the search of recent
     // recursive roots finds them (and sparing their lstat matters in a churn).
     const roots = new Set<string>();

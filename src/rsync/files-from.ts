@@ -134,6 +134,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   const recursiveRunOf = (root: RelPath): RelPath[] => (verifyRoots.has(root) ? recursiveVerify : recursive);
   const contentAfter: RelPath[] = [];
   const inplace: RelPath[] = [];
+  const inplaceAfter: RelPath[] = [];
   let root = false;
   for (const c of changes) {
     // The root's mtime moves only when names in it come or go (a write to a top-level file leaves it).
@@ -159,7 +160,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
         // the old path itself needs nothing: the renamed directory's own entry deletes it;
         // a hard-linked file is written in place (after the recursive run), keeping its group
         const path = renamedTo ?? c.path;
-        if (c.state !== 'deleted' && linkCount(path) > 1) inplace.push(path);
+        if (c.state !== 'deleted' && linkCount(path) > 1) inplaceAfter.push(path);
         else contentAfter.push(path);
         continue;
       }
@@ -169,23 +170,25 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     else if ((written || (c.state !== 'deleted' && !(c.mask & IN.ISDIR))) && linkCount(c.path) > 1) {
       // Also a renamed or chmod'ed name of a group: its data may have changed through another name,
       // and sent alone in a plain run it would arrive as a copy, or replace the group's file with one.
-      if (c.state === 'created' && recursiveRoots.size > 0) recursive.push(c.path);
-      else inplace.push(c.path);
+      inplace.push(c.path);
     } else if (written && c.state === 'created' && c.maybeAtDestination) verify.push(c.path);
     else if (written) content.push(c.path);
     else plain.push(c.path);
   }
-  // Deletions first (they free names the others may reuse); then new files, written files and new
-  // directories, which are disjoint subtrees (paths below a recursive root were dropped); hard-linked
-  // writes alone, since partners join them; the re-sends below untrusted roots after the recursive run.
+  // Deletions first (they free names the others may reuse). Then hard-linked files, in place with
+  // their partners (which join the run), before any recursive run lists a partner too: a recursive
+  // run would replace a partner whose data changed with a new file, splitting it from its names not in
+  // that run. Then new files, written files and new directories, which are disjoint subtrees (paths
+  // below a recursive root were dropped); the re-sends below untrusted roots after the recursive run.
   const runs: FilesFromRunPlan[] = [];
   if (plain.length) runs.push({ kind: 'plain', paths: plain, stage: 0 });
-  if (content.length) runs.push({ kind: 'content', paths: content, stage: 1 });
-  if (verify.length) runs.push({ kind: 'verify', paths: verify, stage: 1 });
-  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive, stage: 1 });
-  if (recursiveVerify.length) runs.push({ kind: 'recursive-verify', paths: recursiveVerify, stage: 1 });
-  if (inplace.length) runs.push({ kind: 'inplace', paths: inplace, stage: 2 });
-  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter, stage: 3 });
+  if (inplace.length) runs.push({ kind: 'inplace', paths: inplace, stage: 1 });
+  if (content.length) runs.push({ kind: 'content', paths: content, stage: 2 });
+  if (verify.length) runs.push({ kind: 'verify', paths: verify, stage: 2 });
+  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive, stage: 2 });
+  if (recursiveVerify.length) runs.push({ kind: 'recursive-verify', paths: recursiveVerify, stage: 2 });
+  if (inplaceAfter.length) runs.push({ kind: 'inplace', paths: inplaceAfter, stage: 3 });
+  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter, stage: 4 });
   return { full: false, runs, root };
 }
 

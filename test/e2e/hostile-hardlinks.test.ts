@@ -4,7 +4,7 @@
  * through one name changes the content seen through all of them.
  */
 import { test } from 'node:test';
-import { appendFileSync, chmodSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, linkSync, mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withMirror } from '../helpers/mirror.js';
 
@@ -117,5 +117,32 @@ test('a chmod of one name while another name of the group is written keeps the g
     await m.converge('chmod and write in one window', 5000);
     for (let i = 0; i < 10; i++) appendFileSync(join(m.src, `c${i}`), ' and through c');
     await m.converge('written again through c', 5000);
+  });
+});
+
+/*
+ * Fuzz seed 265, the other half: a new name of a group made while the
+ * group's data changed, with a new directory in the same window. The new
+ * name and its partner went to the recursive run, which replaced the
+ * partner's changed file with a new one and split it from the names that
+ * were not in that run. (Before the fix the setup failed too: a new name
+ * inside a new directory, made in the batch of its top-level partner,
+ * arrived unlinked.)
+ */
+test('new names of a group, beside new directories and while its data changed, keep the group whole', async () => {
+  await withMirror(async (m) => {
+    for (let i = 0; i < 10; i++) {
+      mkdirSync(join(m.src, `sub${i}`, 't'), { recursive: true });
+      writeFileSync(join(m.src, `a${i}`), 'shared');
+      linkSync(join(m.src, `a${i}`), join(m.src, `sub${i}`, 'r'));
+      linkSync(join(m.src, `a${i}`), join(m.src, `h${i}`));
+    }
+    await m.converge('setup');
+    for (let i = 0; i < 10; i++) {
+      truncateSync(join(m.src, `a${i}`), 7088);
+      linkSync(join(m.src, `h${i}`), join(m.src, `sub${i}`, 't', 'jf'));
+      mkdirSync(join(m.src, `sub${i}`, 'new'));
+    }
+    await m.converge('grown and linked in one window', 5000);
   });
 });

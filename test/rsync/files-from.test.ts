@@ -27,8 +27,8 @@ test('plan: content writes, plain changes and recursive dirs go to their own run
   assert.equal(plan.full, false);
   assert.deepEqual(plan.runs, [
     { kind: 'plain', paths: ['a/g', 'moved-out', 'd'], stage: 0 },
-    { kind: 'content', paths: ['a/f', 'gone'], stage: 1 },
-    { kind: 'recursive', paths: ['new'], stage: 1 },
+    { kind: 'content', paths: ['a/f', 'gone'], stage: 2 },
+    { kind: 'recursive', paths: ['new'], stage: 2 },
   ]);
 });
 
@@ -107,8 +107,8 @@ test('plan: files written in a renamed or replaced directory get a content run a
   ]);
   assert.deepEqual(plan.runs, [
     { kind: 'plain', paths: ['old'], stage: 0 },
-    { kind: 'recursive', paths: ['new', 'again', 'fresh'], stage: 1 },
-    { kind: 'content', paths: ['new/f', 'new/g', 'again/h'], stage: 3 },
+    { kind: 'recursive', paths: ['new', 'again', 'fresh'], stage: 2 },
+    { kind: 'content', paths: ['new/f', 'new/g', 'again/h'], stage: 4 },
   ]);
 });
 
@@ -118,7 +118,7 @@ test('plan: written files follow chains of renames (a child renamed, then its pa
     { ...change('top/bn', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top/yi' },
     { ...change('dash', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top' },
   ]);
-  assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'], stage: 3 });
+  assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'], stage: 4 });
 });
 
 test('plan + real rsync: files created while a sync ran are verified by checksum, same-size rewrites included', () => {
@@ -129,8 +129,8 @@ test('plan + real rsync: files created while a sync ran are verified by checksum
     change('old', IN.CLOSE_WRITE, 'modified'),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'content', paths: ['quiet', 'old'], stage: 1 },
-    { kind: 'verify', paths: ['burst/a', 'burst/b'], stage: 1 },
+    { kind: 'content', paths: ['quiet', 'old'], stage: 2 },
+    { kind: 'verify', paths: ['burst/a', 'burst/b'], stage: 2 },
   ]);
   const src = tempDir();
   const dst = tempDir();
@@ -158,10 +158,12 @@ test('plan + real rsync: files created while a sync ran are verified by checksum
   }
 });
 
-test('plan: hard-linked files below new or renamed directories are listed so their partners can join', () => {
+test('plan: hard-linked files below new or renamed directories are listed so their partners can join; others go in place first', () => {
   const links = new Map([
     ['new/link', 2],
     ['moved/old-link', 3],
+    ['top-link', 2],
+    ['chmodded', 2],
   ]);
   const plan = planFilesFrom(
     [
@@ -170,12 +172,16 @@ test('plan: hard-linked files below new or renamed directories are listed so the
       change('new/plain', IN.CREATE | IN.CLOSE_WRITE, 'created'),
       { ...change('moved', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'was' },
       change('moved/old-link', IN.CLOSE_WRITE, 'modified'),
+      change('top-link', IN.CREATE, 'created'),
+      change('chmodded', IN.ATTRIB, 'modified'),
     ],
     (path) => links.get(path) ?? 1,
   );
   assert.deepEqual(plan.runs, [
-    { kind: 'recursive', paths: ['new', 'new/link', 'moved'], stage: 1 },
-    { kind: 'inplace', paths: ['moved/old-link'], stage: 2 },
+    // other names of a group, in place before the recursive run: their partners may be in it too
+    { kind: 'inplace', paths: ['top-link', 'chmodded'], stage: 1 },
+    { kind: 'recursive', paths: ['new', 'new/link', 'moved'], stage: 2 },
+    { kind: 'inplace', paths: ['moved/old-link'], stage: 3 },
   ]);
 });
 
@@ -187,8 +193,8 @@ test('plan + real rsync: a directory created while a sync ran is synced whole wi
     change('quiet', IN.CREATE | IN.ISDIR, 'created', true),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'recursive', paths: ['quiet'], stage: 1 },
-    { kind: 'recursive-verify', paths: ['burst'], stage: 1 },
+    { kind: 'recursive', paths: ['quiet'], stage: 2 },
+    { kind: 'recursive-verify', paths: ['burst'], stage: 2 },
   ]);
   const src = tempDir();
   const dst = tempDir();
