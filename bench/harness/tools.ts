@@ -39,9 +39,12 @@ export const OUR_BIN = path.resolve(here, '../../../bin/clsync.js');
 export function commandFor(tool: ToolName, p: RunPaths): Command {
   const common = ['-H', '/NULL/', '-Mrsyncdirect', '-S', p.wrapper, '-W', p.src, '-D', p.dst, '-w0', '-t0', '-T0'];
   switch (tool) {
-    case 'ours':
-      // BENCH_OURS_NODE_ARGS: node flags for our daemon only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
-      return { file: process.execPath, args: [...(process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean), OUR_BIN, ...common] };
+    case 'ours': {
+      // As users start it (the launcher's #! line carries node's flags), unless BENCH_OURS_NODE_ARGS
+      // gives node flags for our daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (they replace the launcher's).
+      const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      return nodeArgs.length ? { file: process.execPath, args: [...nodeArgs, OUR_BIN, ...common] } : { file: OUR_BIN, args: common };
+    }
     case 'clsync':
       return { file: findBinary('clsync') ?? 'clsync', args: common };
     case 'lsyncd': {
