@@ -16,6 +16,8 @@
  *
  * Input:  paths  = concatenation of NUL-terminated absolute paths (bytes)
  *         flags  = one byte per path: WALK_WATCH | WALK_READ | WALK_LIST_FILES | WALK_SAME_DEV
+ *                  | WALK_LIST_LINKED (regular files with more than one link
+ *                  are listed, lstat'ed for it, with DT_LINKED added to d_type)
  * Output: per path a 16-byte header { int32 wd, int32 status, uint32 listed,
  *         uint32 others } (little endian) then `listed` entries { u8 d_type,
  *         u8 name length, name bytes }.
@@ -39,6 +41,10 @@
 #define WALK_READ 2
 #define WALK_LIST_FILES 4
 #define WALK_SAME_DEV 8
+#define WALK_LIST_LINKED 16
+
+/* Added to d_type: a regular file with more than one link (with WALK_LIST_LINKED). */
+#define DT_LINKED 0x80
 
 #define DENTS_BUF (64 * 1024)
 
@@ -84,7 +90,7 @@ static unsigned char entry_type(int dfd, struct dirent64 *d) {
 }
 
 /* Read one directory's entries after its header at offset `hdr`. */
-static int read_entries(walk_t *w, int dfd, size_t hdr, int list_files, char *dents) {
+static int read_entries(walk_t *w, int dfd, size_t hdr, int list_files, int list_linked, char *dents) {
   uint32_t listed = 0, others = 0;
   for (;;) {
     ssize_t n = getdents64(dfd, dents, DENTS_BUF);
@@ -99,7 +105,11 @@ static int read_entries(walk_t *w, int dfd, size_t hdr, int list_files, char *de
       const char *nm = d->d_name;
       if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
       unsigned char type = entry_type(dfd, d);
-      if (type != DT_DIR && !list_files) {
+      if (type == DT_REG && list_linked) {
+        struct stat st;
+        if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1) type |= DT_LINKED;
+      }
+      if (type != DT_DIR && !(type & DT_LINKED) && !list_files) {
         others++;
         continue;
       }
@@ -142,7 +152,7 @@ static void walk_one(walk_t *w, const char *path, uint8_t flags, char *dents) {
         wd = inotify_add_watch(w->ino_fd, path, w->mask);
         if (wd < 0) wd = -errno;
       }
-      if (flags & WALK_READ) status = read_entries(w, dfd, hdr, flags & WALK_LIST_FILES, dents);
+      if (flags & WALK_READ) status = read_entries(w, dfd, hdr, flags & WALK_LIST_FILES, flags & WALK_LIST_LINKED, dents);
     }
     close(dfd);
   }

@@ -92,6 +92,7 @@ export class Daemon {
       oneFileSystem: this.settings.oneFileSystem,
       filter: (path, isDir) => this.walkFilter(path, isDir),
       reportFiles: this.rules.concernsFiles,
+      reportLinked: this.handler.keepsHardLinks ?? false,
       onEvents: (batch) => this.intake(batch),
       onWarning: (message) => log.warn(message),
       onFatal: (error) => this.fail(error),

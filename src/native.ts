@@ -21,7 +21,12 @@ export const WalkFlag = {
   LIST_FILES: 4,
   /** skip (status 1) when on another device than `dev` (--one-file-system) */
   SAME_DEV: 8,
+  /** list regular files with more than one link (lstat'ed), their type with DT_LINKED */
+  LIST_LINKED: 16,
 } as const;
+
+/** Added to a listed entry's d_type: a regular file with more than one link (WalkFlag.LIST_LINKED). */
+export const DT_LINKED = 0x80;
 
 /** Status of a walked directory other than 0 (read) and -errno: it is on another device. */
 export const WALK_OTHER_DEVICE = 1;

@@ -24,4 +24,9 @@ export interface SyncHandler {
   sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void>;
   /** Release what the handler holds (list directory, loaded modules) at exit. */
   close(): void;
+  /**
+   * It links hard-linked files at the destination, and wants the walks to
+   * report them (MonitorOptions.reportLinked).
+   */
+  readonly keepsHardLinks?: boolean;
 }

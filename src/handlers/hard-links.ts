@@ -56,7 +56,7 @@ export class HardLinkPartners {
     this.recentRoots.splice(0, Math.max(0, this.recentRoots.length - RECENT_ROOTS));
     const budget = { entries: SEARCH_BUDGET };
     for (const run of runs) {
-      if (run.kind !== 'inplace' && !isRecursive(run.kind)) continue;
+      if (run.kind !== 'inplace' && run.kind !== 'link' && !isRecursive(run.kind)) continue;
       const listed = new Set(run.paths);
       for (const path of run.paths) {
         const st = stat(path);

@@ -67,6 +67,10 @@ const FULL_SYNC_PIECES_PER_WORKER = 4;
 export class RsyncDirectHandler implements SyncHandler {
   private readonly template: readonly string[];
   private readonly filesFrom: boolean;
+  /** the files-from runs carry -H (see SyncHandler) */
+  get keepsHardLinks(): boolean {
+    return this.filesFrom;
+  }
   private readonly lists: ListsDir;
   private readonly okCodes: ReadonlySet<number>;
   private readonly values: Record<string, string>;
@@ -114,14 +118,19 @@ export class RsyncDirectHandler implements SyncHandler {
     this.prepareWarm(context.iteration + 1);
   }
 
-  private syncFilesFrom(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
+  private async syncFilesFrom(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     const stat = this.batchStat();
     const plan = planFilesFrom(changes, (path) => {
       const st = stat(path);
       return st?.isFile() ? st.nlink : 1;
     });
     this.hardLinks.addPartners(plan.runs, changes, stat);
-    if (plan.full) return this.fullFilesFrom(excluded, context);
+    if (plan.full) {
+      await this.fullFilesFrom(excluded, context);
+      // hard-linked files' names, linked again after the parallel runs (see fullPlan)
+      for (const run of plan.runs) await this.runChunks(run, '', context);
+      return;
+    }
     if (this.localDestination) {
       // Removed, or replaced by another directory since the last sync: the changes alone would not
       // bring back what did not change.

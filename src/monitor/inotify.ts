@@ -193,6 +193,7 @@ export class InotifyMonitor implements Monitor {
       rootDev: this.rootDev,
       filter: this.options.filter,
       reportFiles: this.options.reportFiles,
+      reportLinked: this.options.reportLinked ?? false,
       onWarning: (m) => this.warn(m),
     };
   }
@@ -203,6 +204,7 @@ export class InotifyMonitor implements Monitor {
     if (counts.watchesRefused > 0 && initial) throw watchLimitError(this.options.watchDir, counts.watchesRefused);
     if (counts.watchesRefused > 0) this.watchLimitReached(table, counts);
     this.scheduleRecheck(table, counts.vanished, 0);
+    this.emit(counts.linked.map((path) => ({ path, mask: IN.ATTRIB, recursive: false })));
     return stats(counts);
   }
 
@@ -222,11 +224,15 @@ export class InotifyMonitor implements Monitor {
     return result;
   }
 
-  /** Walk directories created or moved in; ENOSPC here is fatal (nobody awaits this walk). */
-  private async markNew(roots: MarkRoot[]): Promise<void> {
+  /**
+   * Walk directories created or moved in; ENOSPC here is fatal (nobody
+   * awaits this walk). Returns the events of the hard-linked files found.
+   */
+  private async markNew(roots: MarkRoot[]): Promise<FsEvent[]> {
     const counts = await markSubtrees(this.markContext(this.table), roots);
     if (counts.watchesRefused > 0) this.watchLimitReached(this.table, counts);
     this.scheduleRecheck(this.table, counts.vanished, 0);
+    return counts.linked.map((path) => ({ path, mask: IN.CREATE, recursive: false }));
   }
 
   /**
@@ -314,7 +320,7 @@ export class InotifyMonitor implements Monitor {
     const roots = dedupeRoots(table, candidates);
     if (roots.length === 0) return;
     const events: FsEvent[] = roots.map((r) => ({ path: joinPath(table.pathOf(r.parent), r.name), mask: IN.CREATE | IN.ISDIR, recursive: true }));
-    await this.markNew(roots);
+    for (const linked of await this.markNew(roots)) events.push(linked);
     this.emit(events);
   }
 
@@ -426,7 +432,7 @@ export class InotifyMonitor implements Monitor {
       await this.rescanNow();
       batch.push({ path: '', mask: IN.Q_OVERFLOW, recursive: true });
     } else {
-      await this.markNew(dedupeRoots(this.table, newDirs));
+      for (const linked of await this.markNew(dedupeRoots(this.table, newDirs))) batch.push(linked);
     }
     this.emit(batch);
   }

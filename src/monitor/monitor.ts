@@ -22,6 +22,15 @@ export interface MonitorOptions {
    * At start the limit is always an error (start() rejects).
    */
   exitOnWatchLimit?: boolean;
+  /**
+   * Report the regular files with more than one link that a walk finds
+   * (one lstat per file), so a handler that keeps hard links can link
+   * them: a walk of the whole tree (start, rescan) reports them with
+   * IN_ATTRIB (a parallel full sync may have copied a group's names apart);
+   * the walk of a new directory with IN_CREATE (a name made before the
+   * directory had its watch has no event of its own).
+   */
+  reportLinked?: boolean;
 }
 
 export interface MarkStats { dirs: number; files: number; watches: number; errors: number; ms: number; }

@@ -27,9 +27,13 @@
  *   200k-file burst is mostly such directories).
  * - `plain`: everything else — attribute changes, deletions, renamed files,
  *   symlinks, directories themselves (no recursion).
- * - `inplace`: files with more than one hard link (written, renamed, or
- *   with changed attributes: the data may have changed through another
- *   name), also with
+ * - `link`: other changed names of files with more than one hard link
+ *   (attributes changed; reported by a walk), with a partner so `-H` links
+ *   them, after the `inplace` run, and with `--inplace` but the quick
+ *   check: sent in a plain run, a name whose data changed through another
+ *   name (before or while the run goes) would be replaced by a new file.
+ * - `inplace`: written (or new, or renamed) files with more than one hard
+ *   link, also with
  *   `--inplace`, so the destination's copy of the group is updated in place
  *   and every name of it sees the new data (rsync would otherwise replace
  *   the one name with a new file and split the group). New files with more
@@ -50,7 +54,7 @@
 import { IN, type RelPath } from '../types.js';
 
 /** Which kind of run a path goes to. */
-export type FilesFromRun = 'recursive' | 'recursive-verify' | 'content' | 'verify' | 'inplace' | 'plain';
+export type FilesFromRun = 'recursive' | 'recursive-verify' | 'content' | 'verify' | 'inplace' | 'link' | 'plain';
 
 /** Hard-link count of a source path (1 when unknown or gone). */
 export type LinkCount = (path: RelPath) => number;
@@ -82,7 +86,7 @@ export interface FilesFromRunPlan {
 
 /** The paths of each run, in the order the runs must go. */
 export interface FilesFromPlan {
-  /** the whole tree must be synced (overflow, USR2): run a full sync instead */
+  /** the whole tree must be synced (overflow, USR2): run a full sync, then `runs` (only `link`) */
   full: boolean;
   runs: FilesFromRunPlan[];
   /**
@@ -118,7 +122,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   const verifyRoots = new Set<RelPath>();
   for (const c of changes) {
     if (!c.recursive || c.state === 'deleted') continue;
-    if (c.path === '') return { full: true, runs: [], root: true };
+    if (c.path === '') return fullPlan(changes, linkCount);
     recursiveRoots.add(c.path);
     if (c.movedFrom !== undefined) renamed.push([c.movedFrom, c.path]);
     if (c.movedFrom !== undefined || c.state !== 'created') untrusted.add(c.path);
@@ -135,6 +139,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   const contentAfter: RelPath[] = [];
   const inplace: RelPath[] = [];
   const inplaceAfter: RelPath[] = [];
+  const link: RelPath[] = [];
   let root = false;
   for (const c of changes) {
     // The root's mtime moves only when names in it come or go (a write to a top-level file leaves it).
@@ -144,8 +149,9 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     // same second): sending it with --ignore-times costs nothing when it is really gone.
     const written = !(c.mask & IN.ISDIR) && (c.state === 'deleted' ? !c.recursive : (c.mask & CONTENT_BITS) !== 0);
     /** where a written file below renamed directories is now */
-    const renamedTo = written && renamed.length > 0 ? renames.currentPath(c.path) : undefined;
-    if (written && c.state === 'created' && recursiveRoots.size > 0) {
+    const file = !(c.mask & IN.ISDIR) && c.state !== 'deleted';
+    const renamedTo = (written || file) && renamed.length > 0 ? renames.currentPath(c.path) : undefined;
+    if (file && c.state === 'created' && recursiveRoots.size > 0) {
       // A new hard link inside a new or renamed directory is listed in the recursive run on its own
       // too, so the file's other names can join that run and -H links it (cp -al, ln into a new dir).
       const now = renamedTo ?? c.path;
@@ -167,11 +173,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     }
     if (ancestorIn(c.path, recursiveRoots) !== undefined) continue;
     if (c.recursive && c.state !== 'deleted') recursiveRunOf(c.path).push(c.path);
-    else if ((written || (c.state !== 'deleted' && !(c.mask & IN.ISDIR))) && linkCount(c.path) > 1) {
-      // Also a renamed or chmod'ed name of a group: its data may have changed through another name,
-      // and sent alone in a plain run it would arrive as a copy, or replace the group's file with one.
-      inplace.push(c.path);
-    } else if (written && c.state === 'created' && c.maybeAtDestination) verify.push(c.path);
+    else if (file && linkCount(c.path) > 1) (written ? inplace : link).push(c.path); else if (written && c.state === 'created' && c.maybeAtDestination) verify.push(c.path);
     else if (written) content.push(c.path);
     else plain.push(c.path);
   }
@@ -183,13 +185,26 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   const runs: FilesFromRunPlan[] = [];
   if (plain.length) runs.push({ kind: 'plain', paths: plain, stage: 0 });
   if (inplace.length) runs.push({ kind: 'inplace', paths: inplace, stage: 1 });
-  if (content.length) runs.push({ kind: 'content', paths: content, stage: 2 });
-  if (verify.length) runs.push({ kind: 'verify', paths: verify, stage: 2 });
-  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive, stage: 2 });
-  if (recursiveVerify.length) runs.push({ kind: 'recursive-verify', paths: recursiveVerify, stage: 2 });
-  if (inplaceAfter.length) runs.push({ kind: 'inplace', paths: inplaceAfter, stage: 3 });
-  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter, stage: 4 });
+  if (link.length) runs.push({ kind: 'link', paths: link, stage: 2 });
+  if (content.length) runs.push({ kind: 'content', paths: content, stage: 3 });
+  if (verify.length) runs.push({ kind: 'verify', paths: verify, stage: 3 });
+  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive, stage: 3 });
+  if (recursiveVerify.length) runs.push({ kind: 'recursive-verify', paths: recursiveVerify, stage: 3 });
+  if (inplaceAfter.length) runs.push({ kind: 'inplace', paths: inplaceAfter, stage: 4 });
+  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter, stage: 5 });
   return { full: false, runs, root };
+}
+
+/**
+ * The whole tree is due (overflow, USR2). It is synced one top-level
+ * subtree per rsync, and -H links only names in the same run: the names of
+ * hard-linked files in this batch (a rescan reports them all) get a `link`
+ * run after it, which joins groups the parallel runs copied apart.
+ */
+function fullPlan(changes: readonly FilesFromChange[], linkCount: LinkCount): FilesFromPlan {
+  const link: RelPath[] = [];
+  for (const c of changes) if (c.path !== '' && c.state !== 'deleted' && !(c.mask & IN.ISDIR) && linkCount(c.path) > 1) link.push(c.path);
+  return { full: true, runs: link.length ? [{ kind: 'link', paths: link, stage: 0 }] : [], root: true };
 }
 
 /**
@@ -302,6 +317,9 @@ export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: st
       return [...args, '--checksum', '--delete-missing-args', `--files-from=${listPath}`];
     case 'inplace':
       return [...args, '--ignore-times', '--inplace', '--delete-missing-args', `--files-from=${listPath}`];
+    case 'link':
+      // --inplace: should the data change under the run, the group's file is written, not replaced
+      return [...args, '--inplace', '--delete-missing-args', `--files-from=${listPath}`];
     case 'plain':
       return [...args, '--delete-missing-args', `--files-from=${listPath}`];
   }

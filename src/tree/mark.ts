@@ -9,7 +9,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import { WalkDecision, type RelPath, type WalkFilter } from '../types.js';
-import { native, decodeWalkLevel, WalkFlag, WALK_OTHER_DEVICE, DT_DIR, type InotifyHandle } from '../native.js';
+import { native, decodeWalkLevel, WalkFlag, WALK_OTHER_DEVICE, DT_DIR, DT_LINKED, type InotifyHandle } from '../native.js';
 import { WatchTable, NO_NODE, NO_WD, type NodeId } from './watch-table.js';
 
 const ENOENT = osConstants.errno.ENOENT;
@@ -36,6 +36,8 @@ export interface MarkContext {
   filter: WalkFilter;
   /** ask the filter about non-directories too */
   reportFiles: boolean;
+  /** collect the regular files with more than one link (`MarkCounts.linked`; one lstat per file) */
+  reportLinked: boolean;
   onWarning(message: string): void;
 }
 
@@ -62,6 +64,8 @@ export interface MarkCounts {
    * have moved the parent to its new path.
    */
   vanished: MarkRoot[];
+  /** regular files with more than one link (with `reportLinked`) */
+  linked: RelPath[];
   ms: number;
 }
 
@@ -80,7 +84,7 @@ interface LevelItem {
  */
 export async function markSubtrees(ctx: MarkContext, roots: readonly MarkRoot[]): Promise<MarkCounts> {
   const started = performance.now();
-  const counts: MarkCounts = { dirs: 0, files: 0, watches: 0, errors: 0, watchesRefused: 0, unwatched: [], vanished: [], ms: 0 };
+  const counts: MarkCounts = { dirs: 0, files: 0, watches: 0, errors: 0, watchesRefused: 0, unwatched: [], vanished: [], linked: [], ms: 0 };
   let level: LevelItem[] = [];
   for (const root of roots) {
     const path = root.parent === NO_NODE ? '' : joinPath(ctx.table.pathOf(root.parent), root.name);
@@ -125,6 +129,7 @@ async function walkChunk(ctx: MarkContext, base: Buffer, chunk: LevelItem[], lim
     if (item.decision & WalkDecision.MONITOR && ctx.inotify && !limitHit) f |= WalkFlag.WATCH;
     if (item.decision & WalkDecision.WALK) f |= WalkFlag.READ;
     if (ctx.reportFiles) f |= WalkFlag.LIST_FILES;
+    if (ctx.reportLinked) f |= WalkFlag.LIST_LINKED;
     if (ctx.rootDev !== null) f |= WalkFlag.SAME_DEV;
     flags[i] = f;
   }
@@ -192,7 +197,8 @@ function applyChunk(
         if (decision & (WalkDecision.WALK | WalkDecision.MONITOR)) next.push({ parent: node, name: names[j], path, decision });
       } else {
         counts.files++;
-        ctx.filter(path, false);
+        if (ctx.reportFiles) ctx.filter(path, false);
+        if (types[j] & DT_LINKED) counts.linked.push(path);
       }
     }
   }

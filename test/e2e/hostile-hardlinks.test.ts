@@ -146,3 +146,29 @@ test('new names of a group, beside new directories and while its data changed, k
     await m.converge('grown and linked in one window', 5000);
   });
 });
+
+/*
+ * The initial sync runs one rsync per top-level subtree (side by side), and
+ * -H links only names in the same run: a group spanning top-level
+ * directories arrived as separate copies. The marking walk reports
+ * hard-linked files, and a `link` run after the full sync joins them.
+ */
+test('a group spanning top-level directories is one group after the initial sync', async () => {
+  await withMirror(
+    async (m) => {
+      await m.converge('initial sync', 10_000);
+      appendFileSync(join(m.src, 'b', 'g'), ' and more through b/g');
+      await m.converge('written through one name', 5000);
+    },
+    {
+      prepare: (src) => {
+        for (const d of ['a', 'b', 'c', 'd']) mkdirSync(join(src, d));
+        writeFileSync(join(src, 'a', 'f'), 'shared across subtrees');
+        linkSync(join(src, 'a', 'f'), join(src, 'b', 'g'));
+        linkSync(join(src, 'a', 'f'), join(src, 'c', 'h'));
+        linkSync(join(src, 'a', 'f'), join(src, 'top'));
+        for (let i = 0; i < 20; i++) writeFileSync(join(src, 'd', `other${i}`), String(i));
+      },
+    },
+  );
+});

@@ -27,8 +27,8 @@ test('plan: content writes, plain changes and recursive dirs go to their own run
   assert.equal(plan.full, false);
   assert.deepEqual(plan.runs, [
     { kind: 'plain', paths: ['a/g', 'moved-out', 'd'], stage: 0 },
-    { kind: 'content', paths: ['a/f', 'gone'], stage: 2 },
-    { kind: 'recursive', paths: ['new'], stage: 2 },
+    { kind: 'content', paths: ['a/f', 'gone'], stage: 3 },
+    { kind: 'recursive', paths: ['new'], stage: 3 },
   ]);
 });
 
@@ -41,8 +41,23 @@ test('plan: the root attributes are due only when it changed or names directly i
   assert.equal(planFilesFrom([change('', IN.ATTRIB | IN.ISDIR, 'modified')]).root, true);
 });
 
-test('plan: a recursive root (overflow, USR2) means a full sync', () => {
+test('plan: a recursive root (overflow, USR2) means a full sync, then hard-linked names are linked again', () => {
   assert.equal(planFilesFrom([change('', IN.Q_OVERFLOW, 'modified', true), change('x', IN.MODIFY, 'modified')]).full, true);
+  const links = new Map([
+    ['a/linked', 2],
+    ['b/linked', 2],
+  ]);
+  const plan = planFilesFrom(
+    [
+      change('', IN.Q_OVERFLOW, 'modified', true),
+      change('a/linked', IN.ATTRIB, 'modified'),
+      change('b/linked', IN.ATTRIB, 'modified'),
+      change('single', IN.ATTRIB, 'modified'),
+      change('gone', IN.DELETE, 'deleted'),
+    ],
+    (path) => links.get(path) ?? 1,
+  );
+  assert.deepEqual(plan, { full: true, runs: [{ kind: 'link', paths: ['a/linked', 'b/linked'], stage: 0 }], root: true });
 });
 
 test('list: NUL-terminated bytes; names starting with # or ; get ./ so rsync does not skip them', () => {
@@ -107,8 +122,8 @@ test('plan: files written in a renamed or replaced directory get a content run a
   ]);
   assert.deepEqual(plan.runs, [
     { kind: 'plain', paths: ['old'], stage: 0 },
-    { kind: 'recursive', paths: ['new', 'again', 'fresh'], stage: 2 },
-    { kind: 'content', paths: ['new/f', 'new/g', 'again/h'], stage: 4 },
+    { kind: 'recursive', paths: ['new', 'again', 'fresh'], stage: 3 },
+    { kind: 'content', paths: ['new/f', 'new/g', 'again/h'], stage: 5 },
   ]);
 });
 
@@ -118,7 +133,7 @@ test('plan: written files follow chains of renames (a child renamed, then its pa
     { ...change('top/bn', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top/yi' },
     { ...change('dash', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'top' },
   ]);
-  assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'], stage: 4 });
+  assert.deepEqual(plan.runs.at(-1), { kind: 'content', paths: ['dash/bn/f'], stage: 5 });
 });
 
 test('plan + real rsync: files created while a sync ran are verified by checksum, same-size rewrites included', () => {
@@ -129,8 +144,8 @@ test('plan + real rsync: files created while a sync ran are verified by checksum
     change('old', IN.CLOSE_WRITE, 'modified'),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'content', paths: ['quiet', 'old'], stage: 2 },
-    { kind: 'verify', paths: ['burst/a', 'burst/b'], stage: 2 },
+    { kind: 'content', paths: ['quiet', 'old'], stage: 3 },
+    { kind: 'verify', paths: ['burst/a', 'burst/b'], stage: 3 },
   ]);
   const src = tempDir();
   const dst = tempDir();
@@ -179,9 +194,10 @@ test('plan: hard-linked files below new or renamed directories are listed so the
   );
   assert.deepEqual(plan.runs, [
     // other names of a group, in place before the recursive run: their partners may be in it too
-    { kind: 'inplace', paths: ['top-link', 'chmodded'], stage: 1 },
-    { kind: 'recursive', paths: ['new', 'new/link', 'moved'], stage: 2 },
-    { kind: 'inplace', paths: ['moved/old-link'], stage: 3 },
+    { kind: 'inplace', paths: ['top-link'], stage: 1 },
+    { kind: 'link', paths: ['chmodded'], stage: 2 },
+    { kind: 'recursive', paths: ['new', 'new/link', 'moved'], stage: 3 },
+    { kind: 'inplace', paths: ['moved/old-link'], stage: 4 },
   ]);
 });
 
@@ -193,8 +209,8 @@ test('plan + real rsync: a directory created while a sync ran is synced whole wi
     change('quiet', IN.CREATE | IN.ISDIR, 'created', true),
   ]);
   assert.deepEqual(plan.runs, [
-    { kind: 'recursive', paths: ['quiet'], stage: 2 },
-    { kind: 'recursive-verify', paths: ['burst'], stage: 2 },
+    { kind: 'recursive', paths: ['quiet'], stage: 3 },
+    { kind: 'recursive-verify', paths: ['burst'], stage: 3 },
   ]);
   const src = tempDir();
   const dst = tempDir();

@@ -18,7 +18,7 @@ function tmp(): string {
 function context(dir: string, over: Partial<MarkContext> = {}): MarkContext {
   return {
     table: new WatchTable(), watchDir: dir, inotify: null, mask: WATCH_MASK, rootDev: null,
-    filter: () => ALL, reportFiles: false, onWarning: () => undefined, ...over,
+    filter: () => ALL, reportFiles: false, reportLinked: false, onWarning: () => undefined, ...over,
   };
 }
 
@@ -62,6 +62,25 @@ test('marking counts dirs and files, asks the filter, and skips refused subtrees
     const b = ctx.table.child(ctx.table.child(root, 'a'), 'b');
     assert.equal(ctx.table.pathOf(ctx.table.child(b, 'c')), 'a/b/c');
     assert.equal(ctx.table.child(ctx.table.child(root, 'a'), 'skip'), NO_NODE);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reportLinked lists the regular files with more than one link, not the others', async () => {
+  const dir = tmp();
+  try {
+    for (const d of ['a/b', 'c']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a/b/one'), 'x');
+    fs.linkSync(path.join(dir, 'a/b/one'), path.join(dir, 'c/two'));
+    fs.writeFileSync(path.join(dir, 'single'), 'y');
+    fs.symlinkSync('single', path.join(dir, 'sym'));
+    fs.mkdirSync(path.join(dir, 'a/b/dir-has-links-too'));
+    const counts = await markSubtrees(context(dir, { reportLinked: true }), [{ parent: NO_NODE, name: '' }]);
+    assert.deepEqual(counts.linked.sort(), ['a/b/one', 'c/two']);
+    assert.deepEqual([counts.dirs, counts.files], [5, 4]);
+    const without = await markSubtrees(context(dir), [{ parent: NO_NODE, name: '' }]);
+    assert.deepEqual(without.linked, []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
