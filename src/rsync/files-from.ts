@@ -33,12 +33,12 @@
  *   check: sent in a plain run, a name whose data changed through another
  *   name (before or while the run goes) would be replaced by a new file.
  * - `inplace`: written (or new, or renamed) files with more than one hard
- *   link, also with
- *   `--inplace`, so the destination's copy of the group is updated in place
- *   and every name of it sees the new data (rsync would otherwise replace
- *   the one name with a new file and split the group). New files with more
- *   than one link join the recursive run when there is one, so `-H` sees the
- *   whole new group in one transfer.
+ *   link, also with `--inplace`, so the destination's copy of the group is
+ *   updated in place and every name of it sees the new data (rsync would
+ *   otherwise replace the one name with a new file and split the group).
+ *   New files with more than one link inside a new directory join that
+ *   directory's recursive run, so `-H` sees the whole new group in one
+ *   transfer.
  * Every run passes `--delete-missing-args`: a listed path that no longer
  * exists at the source is deleted at the destination (directories with their
  * content), which is how deletions, moves out and renames reach it.
@@ -148,8 +148,8 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     // A deleted file may be back by the time rsync runs (rm, then recreated with the same size in the
     // same second): sending it with --ignore-times costs nothing when it is really gone.
     const written = !(c.mask & IN.ISDIR) && (c.state === 'deleted' ? !c.recursive : (c.mask & CONTENT_BITS) !== 0);
-    /** where a written file below renamed directories is now */
     const file = !(c.mask & IN.ISDIR) && c.state !== 'deleted';
+    /** where a file below renamed directories is now */
     const renamedTo = (written || file) && renamed.length > 0 ? renames.currentPath(c.path) : undefined;
     if (file && c.state === 'created' && recursiveRoots.size > 0) {
       // A new hard link inside a new or renamed directory is listed in the recursive run on its own
@@ -173,7 +173,8 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     }
     if (ancestorIn(c.path, recursiveRoots) !== undefined) continue;
     if (c.recursive && c.state !== 'deleted') recursiveRunOf(c.path).push(c.path);
-    else if (file && linkCount(c.path) > 1) (written ? inplace : link).push(c.path); else if (written && c.state === 'created' && c.maybeAtDestination) verify.push(c.path);
+    else if (file && linkCount(c.path) > 1) (written ? inplace : link).push(c.path);
+    else if (written && c.state === 'created' && c.maybeAtDestination) verify.push(c.path);
     else if (written) content.push(c.path);
     else plain.push(c.path);
   }
