@@ -36,7 +36,14 @@ export function fullSnapshot(root: string | Buffer): FullSnapshot {
   const out: FullSnapshot = new Map();
   const inodes = new Map<string, string[]>();
   const visit = (full: Buffer, rel: string): void => {
-    const st = lstatSync(full, { throwIfNoEntry: false, bigint: false });
+    let st;
+    try {
+      st = lstatSync(full, { throwIfNoEntry: false, bigint: false });
+    } catch (err) {
+      // ENOTDIR: a parent became a file while the walk was under way (rsync is still working)
+      if (vanished(err)) return;
+      throw err;
+    }
     if (!st) return;
     let entry: FullEntry;
     if (st.isDirectory()) {
