@@ -28,6 +28,7 @@ import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
 import { expandArgs } from './substitute.js';
 import { HardLinkPartners, type SourceStat } from './hard-links.js';
+import type { RelPath } from '../types.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
 const RSYNC_VANISHED = 24;
@@ -142,7 +143,8 @@ export class RsyncDirectHandler implements SyncHandler {
         return this.fullFilesFrom(excluded, context);
       }
     }
-    if (this.localDestination) replayDirectoryRenames(changes, this.localDestination);
+    const copied = this.localDestination ? replayDirectoryRenames(changes, this.localDestination) : renamedRoots(changes);
+    if (copied.length > 0) this.linkInCopiedRoots(plan.runs, copied, stat);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
       for (const stage of stagesOf(plan.runs)) {
         if (await this.runStage(stage, excludePath, context)) continue;
@@ -303,6 +305,47 @@ export class RsyncDirectHandler implements SyncHandler {
   }
 
   /**
+   * A renamed directory the destination does not have under its old name
+   * is copied by its recursive run, and `-H` links only names in that run:
+   * its hard-linked files are listed there too, so their names outside it
+   * join (no walk reported them: a rename is not a new directory).
+   */
+  private linkInCopiedRoots(runs: FilesFromRunPlan[], roots: readonly RelPath[], stat: SourceStat): void {
+    const touched: FilesFromRunPlan[] = [];
+    for (const root of roots) {
+      const run = runs.find((r) => r.kind === 'recursive' && (r.paths.includes(root) || ancestorIn(root, new Set(r.paths)) !== undefined));
+      if (!run) continue;
+      const linked = this.linkedFilesBelow(root, stat);
+      if (linked.length === 0) continue;
+      for (const path of linked) run.paths.push(path);
+      if (!touched.includes(run)) touched.push(run);
+    }
+    if (touched.length > 0) this.hardLinks.addPartners(touched, [], stat);
+  }
+
+  /** Regular files with more than one link below `root` (relative byte strings). */
+  private linkedFilesBelow(root: RelPath, stat: SourceStat): RelPath[] {
+    const base = this.values['watch-dir'];
+    const out: RelPath[] = [];
+    const stack = [root];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let entries;
+      try {
+        entries = readdirSync(bytesOf(base + '/' + dir), { withFileTypes: true, encoding: 'buffer' });
+      } catch {
+        continue; // gone, or no longer a directory: the recursive run sees the same
+      }
+      for (const e of entries) {
+        const path = dir + '/' + e.name.toString('latin1');
+        if (e.isDirectory()) stack.push(path);
+        else if (e.isFile() && (stat(path)?.nlink ?? 1) > 1) out.push(path);
+      }
+    }
+    return out;
+  }
+
+  /**
    * rsync fails a listed path whose parent is no longer a directory
    * (ENOTDIR: `--delete-missing-args` only covers ENOENT). Such a path is
    * replaced by its first ancestor component that is not a directory now:
@@ -437,7 +480,8 @@ export class RsyncDirectHandler implements SyncHandler {
  * new name is free; anything else is left to rsync, which is always right,
  * only slower.
  */
-function replayDirectoryRenames(changes: readonly Change[], destination: Buffer): void {
+function replayDirectoryRenames(changes: readonly Change[], destination: Buffer): RelPath[] {
+  const failed: RelPath[] = [];
   for (const c of changes) {
     if (c.movedFrom === undefined || c.state !== 'created') continue;
     const from = Buffer.concat([destination, SLASH, bytesOf(c.movedFrom)]);
@@ -448,11 +492,18 @@ function replayDirectoryRenames(changes: readonly Change[], destination: Buffer)
       renameSync(from, to);
       log.debug(2, `renamed ${showPath(c.movedFrom)} to ${showPath(c.path)} at the destination`);
     } catch (err) {
+      failed.push(c.path);
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination failed (${(err as Error).message}); rsync copies it`);
       }
     }
   }
+  return failed;
+}
+
+/** Directories renamed within the tree (a remote destination copies them). */
+function renamedRoots(changes: readonly Change[]): RelPath[] {
+  return changes.filter((c) => c.movedFrom !== undefined && c.state === 'created').map((c) => c.path);
 }
 
 /** The plan's runs grouped by stage, in stage order. */
