@@ -58,21 +58,8 @@ export class HardLinkPartners {
     for (const run of runs) {
       if (run.kind !== 'inplace' && run.kind !== 'link' && !isRecursive(run.kind)) continue;
       const listed = new Set(run.paths);
-      for (const path of run.paths) {
-        const st = stat(path);
-        const key = inodeKey(st, true);
-        if (!key) continue;
-        let partner = this.byInode.get(key);
-        // the partner is looked at now: it may have been renamed or replaced since it was remembered
-        if (partner !== undefined && partner !== path && inodeKey(this.lstat(partner), false) !== key) partner = undefined;
-        if (partner === undefined || partner === path) {
-          partner = this.searchRecentRoots(st!, path, budget);
-          if (partner !== undefined) this.byInode.set(key, partner);
-        }
-        if (partner === undefined || listed.has(partner)) continue;
-        run.paths.push(partner);
-        listed.add(partner);
-      }
+      // partners pushed meanwhile are visited too (a partner's own partner)
+      for (const path of run.paths) this.addPartner(run.paths, listed, path, stat, budget);
     }
     // Files inside this batch's recursive runs are not remembered one by one: the search of recent
     // recursive roots finds them (and sparing their lstat matters in a churn).
@@ -85,6 +72,45 @@ export class HardLinkPartners {
       if (!key) continue;
       this.byInode.set(key, c.path);
     }
+  }
+
+  /**
+   * A renamed directory the destination does not have is copied whole by
+   * `run` (recursive), and `-H` links only names in that run: its hard-linked
+   * files are listed in the run with a partner each (no walk reported them:
+   * a rename is not a new directory). One lstat per file below `root`.
+   */
+  addLinkedBelow(run: { paths: string[] }, root: string, stat: SourceStat): void {
+    const linked: string[] = [];
+    for (const path of this.filesBelow(root, { entries: Infinity })) if ((stat(path)?.nlink ?? 1) > 1) linked.push(path);
+    if (linked.length === 0) return;
+    const listed = new Set(run.paths);
+    const start = run.paths.length;
+    for (const path of linked) {
+      if (listed.has(path)) continue;
+      run.paths.push(path);
+      listed.add(path);
+    }
+    const budget = { entries: SEARCH_BUDGET };
+    // as in addPartners, partners pushed meanwhile are visited too
+    for (let i = start; i < run.paths.length; i++) this.addPartner(run.paths, listed, run.paths[i], stat, budget);
+  }
+
+  /** List a partner of `path` (another name of its inode) in `paths`, when it has one and it is not listed yet. */
+  private addPartner(paths: string[], listed: Set<string>, path: string, stat: SourceStat, budget: { entries: number }): void {
+    const st = stat(path);
+    const key = inodeKey(st, true);
+    if (!key) return;
+    let partner = this.byInode.get(key);
+    // the partner is looked at now: it may have been renamed or replaced since it was remembered
+    if (partner !== undefined && partner !== path && inodeKey(this.lstat(partner), false) !== key) partner = undefined;
+    if (partner === undefined || partner === path) {
+      partner = this.searchRecentRoots(st!, path, budget);
+      if (partner !== undefined) this.byInode.set(key, partner);
+    }
+    if (partner === undefined || listed.has(partner)) return;
+    paths.push(partner);
+    listed.add(partner);
   }
 
   /**
@@ -104,8 +130,21 @@ export class HardLinkPartners {
     return this.findInode('', st, path, budget);
   }
 
-  /** Depth-first search below `dir` (relative, byte string; '' the watch dir) for a regular file with st's inode, other than `except`. */
+  /** Search below `dir` for a regular file with st's inode, other than `except`. */
   private findInode(dir: string, st: Stats, except: string, budget: { entries: number }): string | undefined {
+    for (const child of this.filesBelow(dir, budget)) {
+      if (child === except) continue;
+      const other = this.lstat(child);
+      if (other && other.ino === st.ino && other.dev === st.dev) return child;
+    }
+    return undefined;
+  }
+
+  /**
+   * The regular files below `dir` (relative, byte string; '' the watch dir),
+   * depth first, while `budget.entries` (every entry read counts) lasts.
+   */
+  private *filesBelow(dir: string, budget: { entries: number }): Generator<string> {
     const stack = [dir];
     while (stack.length > 0 && budget.entries > 0) {
       const rel = stack.pop()!;
@@ -120,13 +159,9 @@ export class HardLinkPartners {
         const name = e.name.toString('latin1');
         const child = rel === '' ? name : rel + '/' + name;
         if (e.isDirectory()) stack.push(child);
-        else if (e.isFile() && child !== except) {
-          const other = this.lstat(child);
-          if (other && other.ino === st.ino && other.dev === st.dev) return child;
-        }
+        else if (e.isFile()) yield child;
       }
     }
-    return undefined;
   }
 
   private lstat(path: string): Stats | undefined {

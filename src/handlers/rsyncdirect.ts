@@ -68,10 +68,6 @@ const FULL_SYNC_PIECES_PER_WORKER = 4;
 export class RsyncDirectHandler implements SyncHandler {
   private readonly template: readonly string[];
   private readonly filesFrom: boolean;
-  /** the files-from runs carry -H (see SyncHandler) */
-  get keepsHardLinks(): boolean {
-    return this.filesFrom;
-  }
   private readonly lists: ListsDir;
   private readonly okCodes: ReadonlySet<number>;
   private readonly values: Record<string, string>;
@@ -182,6 +178,11 @@ export class RsyncDirectHandler implements SyncHandler {
       if (!(await this.runFilesFrom(run.kind, paths, excludePath, context))) return false;
     }
     return true;
+  }
+
+  /** the files-from runs carry -H (see SyncHandler) */
+  get keepsHardLinks(): boolean {
+    return this.filesFrom;
   }
 
   close(): void {
@@ -304,45 +305,13 @@ export class RsyncDirectHandler implements SyncHandler {
     return false;
   }
 
-  /**
-   * A renamed directory the destination does not have under its old name
-   * is copied by its recursive run, and `-H` links only names in that run:
-   * its hard-linked files are listed there too, so their names outside it
-   * join (no walk reported them: a rename is not a new directory).
-   */
+  /** Renamed directories the destination did not have are copied whole: their hard-linked files join that run. */
   private linkInCopiedRoots(runs: FilesFromRunPlan[], roots: readonly RelPath[], stat: SourceStat): void {
-    const touched: FilesFromRunPlan[] = [];
+    const recursive = runs.filter((r) => r.kind === 'recursive').map((run) => ({ run, roots: new Set(run.paths) }));
     for (const root of roots) {
-      const run = runs.find((r) => r.kind === 'recursive' && (r.paths.includes(root) || ancestorIn(root, new Set(r.paths)) !== undefined));
-      if (!run) continue;
-      const linked = this.linkedFilesBelow(root, stat);
-      if (linked.length === 0) continue;
-      for (const path of linked) run.paths.push(path);
-      if (!touched.includes(run)) touched.push(run);
+      const covering = recursive.find((r) => r.roots.has(root) || ancestorIn(root, r.roots) !== undefined);
+      if (covering) this.hardLinks.addLinkedBelow(covering.run, root, stat);
     }
-    if (touched.length > 0) this.hardLinks.addPartners(touched, [], stat);
-  }
-
-  /** Regular files with more than one link below `root` (relative byte strings). */
-  private linkedFilesBelow(root: RelPath, stat: SourceStat): RelPath[] {
-    const base = this.values['watch-dir'];
-    const out: RelPath[] = [];
-    const stack = [root];
-    while (stack.length > 0) {
-      const dir = stack.pop()!;
-      let entries;
-      try {
-        entries = readdirSync(bytesOf(base + '/' + dir), { withFileTypes: true, encoding: 'buffer' });
-      } catch {
-        continue; // gone, or no longer a directory: the recursive run sees the same
-      }
-      for (const e of entries) {
-        const path = dir + '/' + e.name.toString('latin1');
-        if (e.isDirectory()) stack.push(path);
-        else if (e.isFile() && (stat(path)?.nlink ?? 1) > 1) out.push(path);
-      }
-    }
-    return out;
   }
 
   /**
@@ -483,7 +452,7 @@ export class RsyncDirectHandler implements SyncHandler {
 function replayDirectoryRenames(changes: readonly Change[], destination: Buffer): RelPath[] {
   const failed: RelPath[] = [];
   for (const c of changes) {
-    if (c.movedFrom === undefined || c.state !== 'created') continue;
+    if (!isDirectoryRename(c)) continue;
     const from = Buffer.concat([destination, SLASH, bytesOf(c.movedFrom)]);
     const to = Buffer.concat([destination, SLASH, bytesOf(c.path)]);
     // No lstat first (thousands of renames in a churn): rename(2) itself refuses a missing source and
@@ -503,7 +472,12 @@ function replayDirectoryRenames(changes: readonly Change[], destination: Buffer)
 
 /** Directories renamed within the tree (a remote destination copies them). */
 function renamedRoots(changes: readonly Change[]): RelPath[] {
-  return changes.filter((c) => c.movedFrom !== undefined && c.state === 'created').map((c) => c.path);
+  return changes.filter(isDirectoryRename).map((c) => c.path);
+}
+
+/** The new path of a directory renamed within the tree (its `movedFrom` is the old one). */
+function isDirectoryRename(c: Change): c is Change & { movedFrom: RelPath } {
+  return c.movedFrom !== undefined && c.state === 'created';
 }
 
 /** The plan's runs grouped by stage, in stage order. */

@@ -148,7 +148,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     // A deleted file may be back by the time rsync runs (rm, then recreated with the same size in the
     // same second): sending it with --ignore-times costs nothing when it is really gone.
     const written = !(c.mask & IN.ISDIR) && (c.state === 'deleted' ? !c.recursive : (c.mask & CONTENT_BITS) !== 0);
-    const file = !(c.mask & IN.ISDIR) && c.state !== 'deleted';
+    const file = isExistingFile(c);
     /** where a file below renamed directories is now */
     const renamedTo = (written || file) && renamed.length > 0 ? renames.currentPath(c.path) : undefined;
     if (file && c.state === 'created' && recursiveRoots.size > 0) {
@@ -196,6 +196,11 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   return { full: false, runs, root };
 }
 
+/** A change of something that is not a directory and was not deleted (a file, a symlink, …). */
+function isExistingFile(c: FilesFromChange): boolean {
+  return !(c.mask & IN.ISDIR) && c.state !== 'deleted';
+}
+
 /**
  * The whole tree is due (overflow, USR2). It is synced one top-level
  * subtree per rsync, and -H links only names in the same run: the names of
@@ -204,7 +209,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
  */
 function fullPlan(changes: readonly FilesFromChange[], linkCount: LinkCount): FilesFromPlan {
   const link: RelPath[] = [];
-  for (const c of changes) if (c.path !== '' && c.state !== 'deleted' && !(c.mask & IN.ISDIR) && linkCount(c.path) > 1) link.push(c.path);
+  for (const c of changes) if (c.path !== '' && isExistingFile(c) && linkCount(c.path) > 1) link.push(c.path);
   return { full: true, runs: link.length ? [{ kind: 'link', paths: link, stage: 0 }] : [], root: true };
 }
 
