@@ -14,6 +14,28 @@ const change = (path: string, mask: number, state: FilesFromChange['state'], rec
   recursive,
 });
 
+/** Temporary source, destination and list directories for one test with real rsync; removed after. */
+function withTrees(body: (dirs: { src: TempDir; dst: TempDir; lists: TempDir }) => void): void {
+  const src = tempDir();
+  const dst = tempDir();
+  const lists = tempDir();
+  try {
+    body({ src, dst, lists });
+  } finally {
+    src.remove();
+    dst.remove();
+    lists.remove();
+  }
+}
+
+type TempDir = ReturnType<typeof tempDir>;
+
+/** Write `content` and set the mtime to a fixed old time (so a same-size rewrite keeps size and mtime). */
+function writeWithOldMtime(path: string, content: string): void {
+  writeFileSync(path, content);
+  utimesSync(path, 1_000_000, 1_000_000);
+}
+
 test('plan: content writes, plain changes and recursive dirs go to their own runs; covered paths dropped', () => {
   const plan = planFilesFrom([
     change('a/f', IN.CLOSE_WRITE, 'modified'),
@@ -66,20 +88,15 @@ test('list: NUL-terminated bytes; names starting with # or ; get ./ so rsync doe
 });
 
 test('real rsync: the three runs mirror odd names, deletions, same-size rewrites with restored mtime', () => {
-  const src = tempDir();
-  const dst = tempDir();
-  const lists = tempDir();
   const odd = ['#h', ';s', 'new\nline', '[x]*?\\', '-dash', ' sp ', 'x'.repeat(255)];
-  try {
+  withTrees(({ src, dst, lists }) => {
     for (const n of odd) writeFileSync(join(src.path, n), n);
     mkdirSync(join(src.path, 'dir/sub'), { recursive: true });
     writeFileSync(join(src.path, 'dir/sub/f'), 'f');
-    writeFileSync(join(src.path, 'same'), 'AAAA');
-    utimesSync(join(src.path, 'same'), 1_000_000, 1_000_000);
+    writeWithOldMtime(join(src.path, 'same'), 'AAAA');
     execFileSync('rsync', ['-aH', `${src.path}/`, `${dst.path}/`]);
     // changes: rewrite keeping size and mtime, delete a file and a directory, a new directory
-    writeFileSync(join(src.path, 'same'), 'BBBB');
-    utimesSync(join(src.path, 'same'), 1_000_000, 1_000_000);
+    writeWithOldMtime(join(src.path, 'same'), 'BBBB');
     rmSync(join(src.path, '#h'));
     rmSync(join(src.path, 'dir'), { recursive: true });
     mkdirSync(join(src.path, 'fresh/deep'), { recursive: true });
@@ -102,11 +119,7 @@ test('real rsync: the three runs mirror odd names, deletions, same-size rewrites
     assert.deepEqual(diffTrees(src.path, dst.path), []);
     assert.equal(readFileSync(join(dst.path, 'same'), 'utf8'), 'BBBB');
     assert.equal(statSync(join(dst.path, 'same')).mtimeMs, 1_000_000_000);
-  } finally {
-    src.remove();
-    dst.remove();
-    lists.remove();
-  }
+  });
 });
 
 test('plan: files written in a renamed or replaced directory get a content run after the recursive one', () => {
@@ -147,18 +160,13 @@ test('plan + real rsync: files created while a sync ran are verified by checksum
     { kind: 'content', paths: ['quiet', 'old'], stage: 3 },
     { kind: 'verify', paths: ['burst/a', 'burst/b'], stage: 3 },
   ]);
-  const src = tempDir();
-  const dst = tempDir();
-  const lists = tempDir();
-  try {
+  withTrees(({ src, dst, lists }) => {
     mkdirSync(join(src.path, 'burst'));
-    writeFileSync(join(src.path, 'burst/a'), 'AAAA');
+    writeWithOldMtime(join(src.path, 'burst/a'), 'AAAA');
     writeFileSync(join(src.path, 'burst/b'), 'bbbb');
-    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
     execFileSync('rsync', ['-aH', `${src.path}/`, `${dst.path}/`]);
     // a copied by the earlier sync, then rewritten keeping size and mtime; b copied and unchanged
-    writeFileSync(join(src.path, 'burst/a'), 'ZZZZ');
-    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
+    writeWithOldMtime(join(src.path, 'burst/a'), 'ZZZZ');
     const listPath = join(lists.path, 'verify');
     writeFileSync(listPath, filesFromList(['burst/a', 'burst/b']));
     const out = execFileSync('rsync', [...filesFromArgs('verify', listPath, ''), '--out-format=%n', `${src.path}/`, `${dst.path}/`], {
@@ -166,11 +174,7 @@ test('plan + real rsync: files created while a sync ran are verified by checksum
     });
     assert.equal(readFileSync(join(dst.path, 'burst/a'), 'utf8'), 'ZZZZ');
     assert.deepEqual(out.split('\n').filter((l) => l.startsWith('burst/')), ['burst/a'], 'only the file that differs is sent');
-  } finally {
-    src.remove();
-    dst.remove();
-    lists.remove();
-  }
+  });
 });
 
 test('plan: hard-linked files below new or renamed directories are listed so their partners can join; others go in place first', () => {
@@ -212,18 +216,13 @@ test('plan + real rsync: a directory created while a sync ran is synced whole wi
     { kind: 'recursive', paths: ['quiet'], stage: 3 },
     { kind: 'recursive-verify', paths: ['burst'], stage: 3 },
   ]);
-  const src = tempDir();
-  const dst = tempDir();
-  const lists = tempDir();
-  try {
+  withTrees(({ src, dst, lists }) => {
     mkdirSync(join(src.path, 'burst/sub'), { recursive: true });
-    writeFileSync(join(src.path, 'burst/a'), 'AAAA');
+    writeWithOldMtime(join(src.path, 'burst/a'), 'AAAA');
     writeFileSync(join(src.path, 'burst/b'), 'bbbb');
-    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
     execFileSync('rsync', ['-aH', `${src.path}/`, `${dst.path}/`]);
     // the earlier sync copied a before its last write (same size, same mtime) and b; c came later
-    writeFileSync(join(src.path, 'burst/a'), 'ZZZZ');
-    utimesSync(join(src.path, 'burst/a'), 1_000_000, 1_000_000);
+    writeWithOldMtime(join(src.path, 'burst/a'), 'ZZZZ');
     writeFileSync(join(src.path, 'burst/sub/c'), 'c');
     const listPath = join(lists.path, 'recursive-verify');
     writeFileSync(listPath, filesFromList(['burst']));
@@ -236,9 +235,5 @@ test('plan + real rsync: a directory created while a sync ran is synced whole wi
       ['burst/a', 'burst/sub/c'],
       'only the files that differ are sent',
     );
-  } finally {
-    src.remove();
-    dst.remove();
-    lists.remove();
-  }
+  });
 });
