@@ -35,12 +35,17 @@ const ROWS: Row[] = [
   { phase: 'churn', key: 'daemonCpuS', label: 'churn: daemon CPU (s)' },
   { phase: 'churn', key: 'rsyncCpuS', label: 'churn: rsync CPU (s)' },
   { phase: 'churn', key: 'rsyncRuns', label: 'churn: rsync runs' },
+  { phase: 'churn', key: 'rsyncFailed', label: 'churn: failed rsync runs' },
+  // ours: a full sync (the peers run every sync over the whole tree); must stay 0 in a churn
+  { phase: 'churn', key: 'wholeTreeRuns', label: 'churn: whole-tree rsync runs' },
   { phase: 'churn', key: 'equal', label: 'churn: destination equal' },
   { phase: 'burst', key: 'wallS', label: 'burst: wall until equal (s)' },
   { phase: 'burst', key: 'lastRsyncEndS', label: 'burst: wall until the last rsync run ended (s)' },
   { phase: 'burst', key: 'daemonCpuS', label: 'burst: daemon CPU (s)' },
   { phase: 'burst', key: 'rsyncCpuS', label: 'burst: rsync CPU (s)' },
   { phase: 'burst', key: 'rsyncRuns', label: 'burst: rsync runs' },
+  { phase: 'burst', key: 'rsyncFailed', label: 'burst: failed rsync runs' },
+  { phase: 'burst', key: 'wholeTreeRuns', label: 'burst: whole-tree rsync runs' },
   { phase: 'burst', key: 'equal', label: 'burst: destination equal' },
   { phase: 'final', key: 'peakRssMiB', label: 'whole run: daemon peak RSS (MiB)' },
 ];

@@ -13,6 +13,8 @@ export interface RsyncRun {
   endMs: number;
   cpuMs: number;
   exitCode: number;
+  /** a run over the whole tree: no --files-from list, with --delete (our full sync; every run of the peers) */
+  wholeTree: boolean;
 }
 
 /**
@@ -26,7 +28,9 @@ export function writeRsyncWrapper(scriptPath: string, logPath: string, rsyncPath
 LOG=${q(logPath)}
 # A run our daemon starts ahead waits for its list on stdin (--files-from=-): P, not S.
 case " $* " in *" --files-from=- "*) K=P;; *) K=S;; esac
-printf '%s %s %s\\n' "$K" "$EPOCHREALTIME" "$$" >> "$LOG"
+# W: a run over the whole tree (no --files-from list, with --delete)
+case " $* " in *" --files-from"*) W=0;; *" --delete "*|*" --delete-after "*) W=1;; *) W=0;; esac
+printf '%s %s %s %s\\n' "$K" "$EPOCHREALTIME" "$$" "$W" >> "$LOG"
 TIMEFORMAT='%3U %3S'
 exec 3>&1 4>&2
 # 'time' reports to the group's stderr, captured here; rsync keeps the
@@ -52,6 +56,7 @@ export class RsyncLog {
   private partial = '';
   private readonly startOf = new Map<string, number>();
   private readonly preparedAt = new Map<string, number>();
+  private readonly wholeTreeOf = new Set<string>();
 
   constructor(private readonly path: string) {}
 
@@ -84,6 +89,7 @@ export class RsyncLog {
     if (f[0] === 'S') {
       this.started++;
       this.startOf.set(f[2], at);
+      if (f[3] === '1') this.wholeTreeOf.add(f[2]);
     } else if (f[0] === 'P') {
       // Started ahead, idle until it gets its list: not in flight, and no activity. It counts as a run
       // when it ends; one discarded unused (killed) never ends and never counts.
@@ -97,7 +103,8 @@ export class RsyncLog {
       }
       const startMs = this.startOf.get(f[2]) ?? prepared ?? at;
       this.startOf.delete(f[2]);
-      this.runs.push({ startMs, endMs: at, exitCode: Number(f[3]), cpuMs: (Number(f[4]) + Number(f[5])) * 1000 });
+      const wholeTree = this.wholeTreeOf.delete(f[2]);
+      this.runs.push({ startMs, endMs: at, exitCode: Number(f[3]), cpuMs: (Number(f[4]) + Number(f[5])) * 1000, wholeTree });
     } else {
       return;
     }
@@ -105,16 +112,18 @@ export class RsyncLog {
   }
 
   /** Runs that ended at or after `fromMs` (and before `toMs`), with their summed CPU. */
-  between(fromMs: number, toMs = Infinity): { runs: number; cpuMs: number; failed: number } {
+  between(fromMs: number, toMs = Infinity): { runs: number; cpuMs: number; failed: number; wholeTree: number } {
     let runs = 0;
     let cpuMs = 0;
     let failed = 0;
+    let wholeTree = 0;
     for (const r of this.runs) {
       if (r.endMs < fromMs || r.endMs >= toMs) continue;
       runs++;
       cpuMs += r.cpuMs;
       if (r.exitCode !== 0 && r.exitCode !== 24) failed++;
+      if (r.wholeTree) wholeTree++;
     }
-    return { runs, cpuMs, failed };
+    return { runs, cpuMs, failed, wholeTree };
   }
 }

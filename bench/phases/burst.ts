@@ -25,6 +25,8 @@ export async function burstPhase(ctx: PhaseContext): Promise<Figures> {
     daemonCpuS: round((r.cpuAtEqualMs - cpu0) / 1000),
     rsyncCpuS: round(rsync.cpuMs / 1000),
     rsyncRuns: rsync.runs,
+    rsyncFailed: rsync.failed,
+    wholeTreeRuns: rsync.wholeTree,
     equal: r.equal,
     stalled: r.stalled,
   };

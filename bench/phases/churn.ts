@@ -97,6 +97,7 @@ export async function churnPhase(ctx: PhaseContext): Promise<Figures> {
     rsyncCpuS: round(rsync.cpuMs / 1000),
     rsyncRuns: rsync.runs,
     rsyncFailed: rsync.failed,
+    wholeTreeRuns: rsync.wholeTree,
     equal: r.equal,
     stalled: r.stalled,
     differences: r.equal ? 0 : r.differences,
