@@ -12,6 +12,17 @@
  *   open(O_DIRECTORY|O_NOFOLLOW) -> [fstat: same device?] -> [add watch] -> [read]
  * The watch is added before the directory is read, so an entry created during
  * the read is either listed or reported by an event — never missed.
+ *
+ * The tree is written by users the daemon must not trust: one can swap a
+ * directory for a symlink (to /etc, say) while the walk runs. So the
+ * directory is opened with openat2(RESOLVE_NO_SYMLINKS): no component of the
+ * path is followed (the watch dir itself is given as its real path), and the
+ * watch goes on the directory that was opened (/proc/self/fd/N), not on the
+ * path again. A symlink in an ancestor means the directory is not where the
+ * walk thought it was any more: reported as -ENOENT (gone; JS looks for it
+ * under its parent's current path); the directory itself a symlink: -ELOOP.
+ * Kernels before 5.6 (no openat2): open(O_NOFOLLOW) and the watch on the path,
+ * as before.
  * Entry types come from getdents64's d_type; lstat only when it is DT_UNKNOWN.
  *
  * Input:  paths  = concatenation of NUL-terminated absolute paths (bytes)
@@ -32,8 +43,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 
 #include "clsync_native.h"
 
@@ -130,6 +144,63 @@ static int read_entries(walk_t *w, int dfd, size_t hdr, int list_files, int list
   return 0;
 }
 
+/* 0: not known yet, 1: openat2 works, -1: ENOSYS (kernel < 5.6) */
+static int have_openat2 = 0;
+
+/*
+ * Open the directory at `path` without following a symlink in any component.
+ * Sets *by_fd when the result may be watched through /proc/self/fd.
+ */
+static int open_dir_nofollow(const char *path, int *by_fd) {
+  *by_fd = 0;
+  if (have_openat2 >= 0) {
+    struct open_how how = {
+      .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+      .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd >= 0 || errno != ENOSYS) {
+      have_openat2 = 1;
+      if (fd >= 0) {
+        *by_fd = 1;
+        return fd;
+      }
+      if (errno != ELOOP) return -1;
+      /* ELOOP: the directory itself is a symlink, or an ancestor is one (then it is not here) */
+      char *parent = strdup(path);
+      char *slash = parent ? strrchr(parent, '/') : NULL;
+      int ancestor = 0;
+      if (slash && slash != parent) {
+        *slash = 0;
+        struct open_how up = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                               .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+        int pfd = (int)syscall(SYS_openat2, AT_FDCWD, parent, &up, sizeof up);
+        if (pfd >= 0) close(pfd);
+        else ancestor = 1;
+      }
+      free(parent);
+      errno = ancestor ? ENOENT : ELOOP;
+      return -1;
+    }
+    have_openat2 = -1;
+  }
+  return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Watch the directory open as `dfd` (by_fd), else the path; -errno on failure. */
+static int add_watch(walk_t *w, int dfd, int by_fd, const char *path) {
+  if (by_fd) {
+    char proc[32];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", dfd);
+    /* the magic link must be followed to reach the directory: no IN_DONT_FOLLOW here */
+    int wd = inotify_add_watch(w->ino_fd, proc, w->mask & ~IN_DONT_FOLLOW);
+    if (wd >= 0 || errno != ENOENT) return wd >= 0 ? wd : -errno;
+    /* no /proc mounted: fall back to the path */
+  }
+  int wd = inotify_add_watch(w->ino_fd, path, w->mask);
+  return wd >= 0 ? wd : -errno;
+}
+
 static void walk_one(walk_t *w, const char *path, uint8_t flags, char *dents) {
   if (!reserve(w, 16)) {
     w->oom = 1;
@@ -140,7 +211,8 @@ static void walk_one(walk_t *w, const char *path, uint8_t flags, char *dents) {
   int32_t wd = 0, status = 0;
   memset(w->out + hdr, 0, 16);
 
-  int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int by_fd;
+  int dfd = open_dir_nofollow(path, &by_fd);
   if (dfd < 0) {
     status = -errno;
   } else {
@@ -149,8 +221,7 @@ static void walk_one(walk_t *w, const char *path, uint8_t flags, char *dents) {
       status = 1;
     } else {
       if ((flags & WALK_WATCH) && w->ino_fd >= 0) {
-        wd = inotify_add_watch(w->ino_fd, path, w->mask);
-        if (wd < 0) wd = -errno;
+        wd = add_watch(w, dfd, by_fd, path);
       }
       if (flags & WALK_READ) status = read_entries(w, dfd, hdr, flags & WALK_LIST_FILES, flags & WALK_LIST_LINKED, dents);
     }

@@ -127,3 +127,48 @@ test('--one-file-system does not cross into a mount point', async (t) => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('walkLevel never follows a symlink: a directory whose ancestor became a symlink is gone, not watched', async () => {
+  // A user of the tree swaps a directory for a symlink to a place outside it while a walk runs: the
+  // next level would open and watch the outside directory under the tree's path.
+  const dir = tmp();
+  const outside = tmp();
+  const handle = native.inotifyOpen(() => undefined);
+  try {
+    fs.mkdirSync(path.join(outside, 'b'));
+    fs.writeFileSync(path.join(outside, 'b', 'secret'), 'x');
+    fs.symlinkSync(outside, path.join(dir, 'a'));
+    const paths = Buffer.from(`${dir}/a/b\0${dir}/a\0`);
+    const flags = Uint8Array.of(WalkFlag.WATCH | WalkFlag.READ | WalkFlag.LIST_FILES, WalkFlag.WATCH | WalkFlag.READ);
+    const [below, link] = decodeWalkLevel(await native.walkLevel(handle, paths, flags, WATCH_MASK, 0), 2);
+    assert.equal(below.status, -os.constants.errno.ENOENT, 'a directory below a symlink is not in the tree');
+    assert.equal(below.wd, 0, 'no watch on the directory outside the tree');
+    assert.deepEqual(below.names, []);
+    assert.ok([-os.constants.errno.ENOTDIR, -os.constants.errno.ELOOP].includes(link.status), 'the symlink itself is not a directory to walk');
+    assert.equal(link.wd, 0);
+  } finally {
+    await native.inotifyClose(handle);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+test('walkLevel watches the directory it opened, with the watch dir reached through no symlink', async () => {
+  const dir = tmp();
+  const events: Buffer[] = [];
+  const handle = native.inotifyOpen((records) => events.push(records));
+  try {
+    fs.mkdirSync(path.join(dir, 'd'));
+    const raw = await native.walkLevel(handle, Buffer.from(`${dir}/d\0`), Uint8Array.of(WalkFlag.WATCH | WalkFlag.READ), WATCH_MASK, 0);
+    const [d] = decodeWalkLevel(raw, 1);
+    assert.equal(d.status, 0);
+    assert.ok(d.wd > 0);
+    fs.writeFileSync(path.join(dir, 'd', 'new'), 'x');
+    for (let i = 0; i < 100 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(events.length > 0, 'an event from the watched directory arrives');
+    assert.equal(events[0].readInt32LE(0), d.wd);
+  } finally {
+    await native.inotifyClose(handle);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
