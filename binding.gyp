@@ -6,7 +6,8 @@
         "native/addon.c",
         "native/inotify_reader.c",
         "native/walk.c",
-        "native/syslog.c"
+        "native/syslog.c",
+        "native/beneath.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-O2", "-Wall", "-std=gnu11"],

@@ -2,7 +2,8 @@
  * Typed front of the C addon (native/*.c, built by node-gyp into
  * build/Release/clsync_native.node). The addon holds mechanisms only: an
  * inotify fd drained by a reader thread, a directory walk that adds watches
- * as it goes, and syslog. Every decision stays in TypeScript.
+ * as it goes, syslog, and path operations beneath a directory fd that never
+ * follow a symlink (native/beneath.c). Every decision stays in TypeScript.
  */
 import { createRequire } from 'node:module';
 
@@ -58,7 +59,31 @@ export interface NativeAddon {
   syslogOpen(ident: string, facility?: number): void;
   /** syslog(priority, "%s", message); opens with ident "clsync" when not opened yet. */
   syslog(priority: number, message: string): void;
+  /** open(path, O_RDONLY|O_DIRECTORY): an fd, or -errno. Symlinks in `path` are followed (the admin's path). */
+  dirOpen(path: Buffer): number;
+  /** close(fd): 0 or -errno. */
+  fdClose(fd: number): number;
+  /** 0 when openat2 resolves beneath `rootFd`; -ENOSYS before Linux 5.6; other -errno. */
+  beneathAvailable(rootFd: number): number;
+  /**
+   * renameat2 of `from` to `to`, both relative to `rootFd`, resolved without
+   * following any symlink and without leaving `rootFd` (RenameFlag bits): 0 or -errno.
+   */
+  renameBeneath(rootFd: number, from: Buffer, to: Buffer, flags: number): number;
+  /**
+   * Remove `path` (relative to `rootFd`) and, for a directory, everything in
+   * it, in the thread pool, never following a symlink: resolves 0 or -errno.
+   */
+  removeBeneath(rootFd: number, path: Buffer): Promise<number>;
 }
+
+/** renameat2 flags (linux/fs.h) for `renameBeneath`. */
+export const RenameFlag = {
+  /** fail with EEXIST instead of replacing the target */
+  NOREPLACE: 1,
+  /** swap the two objects atomically (both must exist) */
+  EXCHANGE: 2,
+} as const;
 
 const require = createRequire(import.meta.url);
 

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, renameSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Settings } from '../options/index.js';
 import { HandlerError } from '../errors.js';
@@ -29,6 +29,10 @@ import { ListsDir } from './lists-dir.js';
 import { expandArgs } from './substitute.js';
 import { HardLinkPartners, type SourceStat } from './hard-links.js';
 import type { RelPath } from '../types.js';
+import { DestinationDoor, directoryIdentity, errnoName, Errno, isOpen, RenameFlag } from '../destination/index.js';
+import { forcedDeletionStrategy, removeThroughDoor, splitBySource, type DeletionStrategy } from './deletions.js';
+import { probeDeleteMissingArgs } from '../rsync/probe.js';
+import { parentDeletion, parentDeletionArgs } from '../rsync/delete-parents.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
 const RSYNC_VANISHED = 24;
@@ -75,10 +79,17 @@ export class RsyncDirectHandler implements SyncHandler {
   private readonly hardLinks: HardLinkPartners;
   /** the destination as a local directory (bytes), when rsync writes to one we can touch directly */
   private readonly localDestination: Buffer | null;
-  /** the local destination directory (inodeOf) as the last sync found it */
+  /** the local destination directory (directoryIdentity) as the last sync found it */
   private destinationInode: string | undefined;
-  /** the next content run, started ahead (prepareWarm), with the destination directory it entered (inodeOf) */
+  /** the next content run, started ahead (prepareWarm), with the destination directory it entered (directoryIdentity) */
   private warm: { command: PreparedCommand; destination: string } | null = null;
+  /** how deletions reach the destination, chosen at the first sync (chooseDeletion) */
+  private deletion: DeletionStrategy = 'missing-args';
+  private deletionChosen = false;
+  /** the local destination's door, open for the length of one sync (syncs never overlap) */
+  private door: DestinationDoor | null = null;
+  /** the kernel has no openat2: said once */
+  private doorUnavailableSaid = false;
 
   constructor(
     private readonly settings: Settings,
@@ -104,14 +115,16 @@ export class RsyncDirectHandler implements SyncHandler {
 
   async syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (!this.filesFrom) return this.runIncludeLists([{ path: '', recursive: true }], excluded, context);
-    await this.fullFilesFrom(excluded, context);
-    if (this.localDestination) this.destinationInode = inodeOf(this.localDestination);
+    await this.chooseDeletion();
+    await this.throughDoor(() => this.fullFilesFrom(excluded, context));
+    if (this.localDestination) this.destinationInode = directoryIdentity(this.localDestination);
     this.prepareWarm(context.iteration + 1);
   }
 
   async sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (!this.filesFrom) return this.runIncludeLists(changes, excludedUnder(changes, excluded), context);
-    await this.syncFilesFrom(changes, excluded, context);
+    await this.chooseDeletion();
+    await this.throughDoor(() => this.syncFilesFrom(changes, excluded, context));
     this.prepareWarm(context.iteration + 1);
   }
 
@@ -131,7 +144,7 @@ export class RsyncDirectHandler implements SyncHandler {
     if (this.localDestination) {
       // Removed, or replaced by another directory since the last sync: the changes alone would not
       // bring back what did not change.
-      const now = inodeOf(this.localDestination);
+      const now = directoryIdentity(this.localDestination);
       const was = this.destinationInode;
       this.destinationInode = now;
       if (now === undefined || (was !== undefined && now !== was)) {
@@ -139,7 +152,7 @@ export class RsyncDirectHandler implements SyncHandler {
         return this.fullFilesFrom(excluded, context);
       }
     }
-    const copied = this.localDestination ? replayDirectoryRenames(changes, this.localDestination) : renamedRoots(changes);
+    const copied = this.door ? replayDirectoryRenames(changes, this.door) : renamedRoots(changes);
     if (copied.length > 0) this.linkInCopiedRoots(plan.runs, copied, stat);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
       for (const stage of stagesOf(plan.runs)) {
@@ -240,9 +253,9 @@ export class RsyncDirectHandler implements SyncHandler {
     if (!this.localDestination || this.aborted() || this.warm?.command.ready) return;
     this.warm?.command.discard();
     this.warm = null;
-    const destination = inodeOf(this.localDestination);
+    const destination = directoryIdentity(this.localDestination);
     if (destination === undefined) return;
-    const argv = this.argvFor(filesFromArgs('content', '-', ''));
+    const argv = this.argvFor(filesFromArgs('content', '-', '', this.deletion === 'missing-args'));
     this.warm = { command: prepareCommand(argv, { CLSYNC_STATUS: 'running', CLSYNC_ITERATION: String(iteration) }), destination };
   }
 
@@ -251,7 +264,7 @@ export class RsyncDirectHandler implements SyncHandler {
     const warm = this.warm;
     this.warm = null;
     if (!warm) return undefined;
-    if (warm.command.ready && this.localDestination && inodeOf(this.localDestination) === warm.destination) return warm.command;
+    if (warm.command.ready && this.localDestination && directoryIdentity(this.localDestination) === warm.destination) return warm.command;
     warm.command.discard();
     return undefined;
   }
@@ -283,14 +296,24 @@ export class RsyncDirectHandler implements SyncHandler {
    * HandlerError for any other failure.
    */
   private async runFilesFrom(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext): Promise<boolean> {
+    const missingArgs = this.deletion === 'missing-args';
     for (let attempt = 0; attempt <= RACE_RERUNS; attempt++) {
-      // The first try lists the paths as they are; ENOTDIR (a parent became a file) shows as a race code.
-      const listed = attempt === 0 ? paths : this.sourceSafePaths(paths);
+      let listed: readonly string[];
+      if (missingArgs) {
+        // The first try lists the paths as they are; ENOTDIR (a parent became a file) shows as a race code.
+        listed = attempt === 0 ? paths : this.sourceSafePaths(paths);
+      } else {
+        // Deleted first, then the rest listed: a path that vanishes meanwhile makes rsync exit 23 (a race).
+        const split = splitBySource(this.values['watch-dir'], paths);
+        if (split.missing.length > 0 && !(await this.deleteMissing(split.missing, context))) return false;
+        listed = split.present;
+        if (listed.length === 0) return true;
+      }
       const input = filesFromList(listed);
       const list = this.lists.write(this.settings.label, 'include', context.iteration, input);
       const warm = attempt === 0 && kind === 'content' ? this.takeWarm() : undefined;
       try {
-        const args = filesFromArgs(kind, byteString(list.path), excludePath);
+        const args = filesFromArgs(kind, byteString(list.path), excludePath, missingArgs);
         const code = await this.runRsync(args, context, `rsync (${kind}, ${listed.length})`, {}, RSYNC_RACE_CODES, warm && { command: warm, input });
         if (!RSYNC_RACE_CODES.has(code)) return true;
         log.warn(
@@ -303,6 +326,91 @@ export class RsyncDirectHandler implements SyncHandler {
       if (this.aborted()) return true;
     }
     return false;
+  }
+
+  /**
+   * Choose how deletions reach the destination, once, at the first sync
+   * (see deletions.ts): a local destination asks the handler's rsync
+   * whether `--delete-missing-args` deletes a nested path (the probe);
+   * others use per-parent runs, since the receiver's rsync is unknown.
+   */
+  private async chooseDeletion(): Promise<void> {
+    if (this.deletionChosen) return;
+    this.deletionChosen = true;
+    const program = this.settings.syncHandler ?? 'rsync';
+    const forced = forcedDeletionStrategy();
+    let why: string;
+    if (forced) {
+      this.deletion = forced;
+      why = 'forced by CLSYNC_TEST_DELETION';
+    } else if (!this.localDestination) {
+      this.deletion = 'per-parent';
+      why = 'the destination is not a local directory with the default arguments, so its rsync is unknown';
+    } else {
+      const probe = await probeDeleteMissingArgs(nativeString(program));
+      if (probe.works) {
+        this.deletion = 'missing-args';
+        why = `${showPath(program)} --delete-missing-args ${probe.why}`;
+      } else {
+        const door = DestinationDoor.supported();
+        this.deletion = door ? 'door' : 'per-parent';
+        why = `${showPath(program)} --delete-missing-args fails: ${probe.why}${door ? '' : '; openat2 is not available'}`;
+      }
+    }
+    log.notice(`deletions at the destination: ${this.deletion} (${why})`);
+  }
+
+  /**
+   * Delete `paths` (missing at the source, none below another) at the
+   * destination: through the door when the strategy says so and it is open,
+   * what it could not remove (and everything otherwise) with a per-parent
+   * rsync run. False when that run kept racing with a changing tree.
+   */
+  private async deleteMissing(paths: readonly RelPath[], context: SyncContext): Promise<boolean> {
+    let left = paths;
+    if (this.deletion === 'door' && this.door) left = await removeThroughDoor(this.door, paths);
+    for (let attempt = 0; left.length > 0 && attempt <= RACE_RERUNS; attempt++) {
+      // a name that is back at the source is left to the batch that has its creation
+      if (attempt > 0) left = splitBySource(this.values['watch-dir'], left).missing;
+      if (left.length === 0) return true;
+      const run = parentDeletion(left);
+      const list = this.lists.write(this.settings.label, 'include', context.iteration, run.list);
+      const rules = this.lists.write(this.settings.label, 'exclude', context.iteration, run.rules);
+      try {
+        const args = parentDeletionArgs(byteString(list.path), byteString(rules.path));
+        const code = await this.runRsync(args, context, `rsync (delete, ${left.length})`, {}, RSYNC_RACE_CODES);
+        if (!RSYNC_RACE_CODES.has(code)) return true;
+        log.warn(`rsync (delete): ${rsyncExitMeaning(code, true).message}: the tree may have changed while it ran; running it again`);
+      } finally {
+        list.done();
+        rules.done();
+      }
+      if (this.aborted()) return true;
+    }
+    return left.length === 0;
+  }
+
+  /**
+   * Run `body` with the local destination's door open (see
+   * src/destination/): one directory fd for the whole sync. Without a door
+   * (no openat2, or no destination directory yet) renamed directories are
+   * copied and deletions go through rsync.
+   */
+  private async throughDoor(body: () => Promise<void>): Promise<void> {
+    if (!this.localDestination) return body();
+    const opened = DestinationDoor.open(this.localDestination);
+    if (isOpen(opened)) this.door = opened;
+    else if (!opened.unavailable) log.debug(1, `destination door: ${opened.reason}`);
+    else if (!this.doorUnavailableSaid) {
+      this.doorUnavailableSaid = true;
+      log.notice(`destination door: ${opened.reason}: renamed directories are copied and deletions go through rsync`);
+    }
+    try {
+      await body();
+    } finally {
+      this.door?.close();
+      this.door = null;
+    }
   }
 
   /** Renamed directories the destination did not have are copied whole: their hard-linked files join that run. */
@@ -446,25 +554,24 @@ export class RsyncDirectHandler implements SyncHandler {
  * too, before rsync runs: the recursive run for its new path then finds its
  * content in place (rsync's quick check) instead of copying it all again,
  * and the old path is already gone. Only when the old copy exists and the
- * new name is free; anything else is left to rsync, which is always right,
- * only slower.
+ * new name is free (RENAME_NOREPLACE), and never through a symlink at the
+ * destination (the door: a hostile source's link there may point anywhere);
+ * anything else is left to rsync, which is always right, only slower.
  */
-function replayDirectoryRenames(changes: readonly Change[], destination: Buffer): RelPath[] {
+function replayDirectoryRenames(changes: readonly Change[], door: DestinationDoor): RelPath[] {
   const failed: RelPath[] = [];
   for (const c of changes) {
     if (!isDirectoryRename(c)) continue;
-    const from = Buffer.concat([destination, SLASH, bytesOf(c.movedFrom)]);
-    const to = Buffer.concat([destination, SLASH, bytesOf(c.path)]);
-    // No lstat first (thousands of renames in a churn): rename(2) itself refuses a missing source and
-    // a non-empty target; whatever it moves or refuses, the recursive run makes right.
-    try {
-      renameSync(from, to);
+    // No lstat first (thousands of renames in a churn): renameat2 itself refuses a missing source, a
+    // taken target and a symlink on the way; whatever it moves or refuses, the recursive run makes right.
+    const result = door.rename(c.movedFrom, c.path, RenameFlag.NOREPLACE);
+    if (result === 0) {
       log.debug(2, `renamed ${showPath(c.movedFrom)} to ${showPath(c.path)} at the destination`);
-    } catch (err) {
-      failed.push(c.path);
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination failed (${(err as Error).message}); rsync copies it`);
-      }
+      continue;
+    }
+    failed.push(c.path);
+    if (result !== -Errno.ENOENT) {
+      log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination refused (${errnoName(result)}); rsync copies it`);
     }
   }
   return failed;
@@ -503,21 +610,6 @@ function disjointRuns(runs: readonly FilesFromRunPlan[]): boolean {
   return true;
 }
 
-/**
- * The identity of a directory ("dev:ino:birth time"), or undefined when it is
- * not one (or gone). The birth time tells a directory made again apart from
- * the one removed: file systems hand the freed inode number out again at once.
- */
-function inodeOf(path: Buffer): string | undefined {
-  try {
-    const st = lstatSync(path, { throwIfNoEntry: false, bigint: true });
-    return st?.isDirectory() ? `${st.dev}:${st.ino}:${st.birthtimeNs}` : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const SLASH = Buffer.from('/');
 const NO_CODES: ReadonlySet<number> = new Set();
 
 /**

@@ -27,3 +27,8 @@ export function rsyncPattern(path: RelPath, recursive: boolean): string {
   if (WILDCARD.test(path)) return '/' + path.replace(TO_ESCAPE, '\\$&');
   return '/' + path;
 }
+
+/** The anchored rsync pattern for the entries directly in directory `dir` ('' = root): `/dir/*`, escaped. */
+export function rsyncChildrenPattern(dir: RelPath): string {
+  return dir === '' ? '/*' : '/' + dir.replace(TO_ESCAPE, '\\$&') + '/*';
+}

@@ -39,9 +39,10 @@
  *   New files with more than one link inside a new directory join that
  *   directory's recursive run, so `-H` sees the whole new group in one
  *   transfer.
- * Every run passes `--delete-missing-args`: a listed path that no longer
- * exists at the source is deleted at the destination (directories with their
- * content), which is how deletions, moves out and renames reach it.
+ * Every run passes `--delete-missing-args` (where the rsync can: see
+ * src/handlers/deletions.ts): a listed path that no longer exists at the
+ * source is deleted at the destination (directories with their content),
+ * which is how deletions, moves out and renames reach it.
  *
  * A recursive run trusts rsync's quick check. That is right for a brand-new
  * directory, but not where the destination may already hold older files of
@@ -304,9 +305,13 @@ export function chunk<T>(items: readonly T[], limit: number): T[][] {
 /**
  * `%RSYNC-ARGS%` for one files-from run. `listPath`/`excludePath` are the
  * list files; the two directory arguments come from the template.
+ * `deleteMissing` (default): `--delete-missing-args`, so listed paths
+ * missing at the source are deleted (see src/handlers/deletions.ts for the
+ * rsyncs that cannot).
  */
-export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: string, excludePath: string): string[] {
+export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: string, excludePath: string, deleteMissing = true): string[] {
   const args = ['-aH', '--force', '--from0'];
+  const dma = deleteMissing ? ['--delete-missing-args'] : [];
   switch (kind) {
     case 'root':
       // nanosecond mtimes: the root's mtime moves with every change in it, often within the same second
@@ -314,19 +319,19 @@ export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: st
     case 'full':
       return [...args, '--delete', `--exclude-from=${excludePath}`];
     case 'recursive':
-      return [...args, '-r', '--delete', '--delete-missing-args', `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
+      return [...args, '-r', '--delete', ...dma, `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
     case 'recursive-verify':
-      return [...args, '-r', '--checksum', '--delete', '--delete-missing-args', `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
+      return [...args, '-r', '--checksum', '--delete', ...dma, `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
     case 'content':
-      return [...args, '--ignore-times', '--delete-missing-args', `--files-from=${listPath}`];
+      return [...args, '--ignore-times', ...dma, `--files-from=${listPath}`];
     case 'verify':
-      return [...args, '--checksum', '--delete-missing-args', `--files-from=${listPath}`];
+      return [...args, '--checksum', ...dma, `--files-from=${listPath}`];
     case 'inplace':
-      return [...args, '--ignore-times', '--inplace', '--delete-missing-args', `--files-from=${listPath}`];
+      return [...args, '--ignore-times', '--inplace', ...dma, `--files-from=${listPath}`];
     case 'link':
       // --inplace: should the data change under the run, the group's file is written, not replaced
-      return [...args, '--inplace', '--delete-missing-args', `--files-from=${listPath}`];
+      return [...args, '--inplace', ...dma, `--files-from=${listPath}`];
     case 'plain':
-      return [...args, '--delete-missing-args', `--files-from=${listPath}`];
+      return [...args, ...dma, `--files-from=${listPath}`];
   }
 }

@@ -48,10 +48,13 @@ export function rsyncWrapper(path: string, before: string): string {
  * Write an executable `/bin/sh` script to use as a sync handler or hook. A
  * run the daemon starts ahead (`--files-from=-`, its list on stdin) waits
  * for its list before `body` runs, so the body runs when the run is used.
+ * The daemon's probe of rsync (`CLSYNC_STATUS=probe`, src/rsync/probe.ts)
+ * goes straight to rsync: it is no sync, and must not count or fail as one.
  */
 export function handlerScript(path: string, body: string): string {
+  const probe = `[ "$CLSYNC_STATUS" = probe ] && exec rsync "$@"`;
   const waitForList = `case "$*" in *--files-from=-*) list=$(mktemp); cat > "$list"; exec < "$list"; rm -f "$list";; esac`;
-  writeFileSync(path, `#!/bin/sh\n${waitForList}\n${body}\n`);
+  writeFileSync(path, `#!/bin/sh\n${probe}\n${waitForList}\n${body}\n`);
   chmodSync(path, 0o755);
   return path;
 }

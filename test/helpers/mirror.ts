@@ -37,6 +37,8 @@ export async function withMirror(
     extraArgs?: (dirs: { src: string; out: string }) => string[];
     /** where to make the temporary directories (default: the OS temp dir) */
     parentDir?: string;
+    /** extra environment of the daemon */
+    env?: Record<string, string>;
   } = {},
 ): Promise<void> {
   const base = options.parentDir ? tempDirIn(options.parentDir) : tempDir('clsync-hostile-');
@@ -45,7 +47,7 @@ export async function withMirror(
   const out = join(base.path, 'out');
   for (const d of [src, dst, out]) mkdirSync(d);
   options.prepare?.(src);
-  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', ...(options.extraArgs?.({ src, out }) ?? [])]);
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', ...(options.extraArgs?.({ src, out }) ?? [])], options.env);
   const mirror: Mirror = {
     src,
     dst,

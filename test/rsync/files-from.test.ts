@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { IN } from '../../src/types.js';
 import { filesFromArgs, filesFromList, planFilesFrom, type FilesFromChange } from '../../src/rsync/files-from.js';
 import { diffTrees, tempDir } from '../helpers/tree.js';
+import { probeDeleteMissingArgs } from '../../src/rsync/probe.js';
+import { parentDeletion, parentDeletionArgs } from '../../src/rsync/delete-parents.js';
+import { splitBySource } from '../../src/handlers/deletions.js';
 
 const change = (path: string, mask: number, state: FilesFromChange['state'], recursive = false): FilesFromChange => ({
   path,
@@ -87,7 +90,9 @@ test('list: NUL-terminated bytes; names starting with # or ; get ./ so rsync doe
   assert.deepEqual(list, Buffer.from('a\0./#x\0./;y\0b\nc\0\xff\0', 'latin1'));
 });
 
-test('real rsync: the three runs mirror odd names, deletions, same-size rewrites with restored mtime', () => {
+test('real rsync: the three runs mirror odd names, deletions, same-size rewrites with restored mtime', async () => {
+  // an rsync that cannot delete nested missing paths (bug #910) gets them deleted first, per parent
+  const deleteMissing = (await probeDeleteMissingArgs('rsync')).works;
   const odd = ['#h', ';s', 'new\nline', '[x]*?\\', '-dash', ' sp ', 'x'.repeat(255)];
   withTrees(({ src, dst, lists }) => {
     for (const n of odd) writeFileSync(join(src.path, n), n);
@@ -113,8 +118,19 @@ test('real rsync: the three runs mirror odd names, deletions, same-size rewrites
     writeFileSync(exclude, '');
     for (const run of plan.runs) {
       const listPath = join(lists.path, run.kind);
-      writeFileSync(listPath, filesFromList(run.paths));
-      execFileSync('rsync', [...filesFromArgs(run.kind, listPath, exclude), `${src.path}/`, `${dst.path}/`]);
+      let paths = run.paths;
+      if (!deleteMissing) {
+        const split = splitBySource(src.path, paths);
+        if (split.missing.length > 0) {
+          const deletion = parentDeletion(split.missing);
+          writeFileSync(listPath, deletion.list);
+          writeFileSync(exclude + '.rules', deletion.rules);
+          execFileSync('rsync', [...parentDeletionArgs(listPath, exclude + '.rules'), `${src.path}/`, `${dst.path}/`]);
+        }
+        paths = split.present;
+      }
+      writeFileSync(listPath, filesFromList(paths));
+      execFileSync('rsync', [...filesFromArgs(run.kind, listPath, exclude, deleteMissing), `${src.path}/`, `${dst.path}/`]);
     }
     assert.deepEqual(diffTrees(src.path, dst.path), []);
     assert.equal(readFileSync(join(dst.path, 'same'), 'utf8'), 'BBBB');
