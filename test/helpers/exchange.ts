@@ -43,21 +43,27 @@ function start(): ChildProcess {
     for (const p of pending) p('exited');
     pending = [];
   });
-  // the helper must not keep a test process alive
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void }).unref?.();
-  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  hold(child, false);
   return child;
+}
+
+/** Keep the process alive for the helper only while an answer is awaited (an idle helper must not keep a test running). */
+function hold(child: ChildProcess, keep: boolean): void {
+  const handles = [child, child.stdin, child.stdout] as unknown as Array<{ ref?: () => void; unref?: () => void } | null>;
+  for (const h of handles) (keep ? h?.ref : h?.unref)?.call(h);
 }
 
 /** Swap the objects at `a` and `b` (both must exist); rejects with an Error whose `code` is the errno name. */
 export function exchange(a: Buffer | string, b: Buffer | string): Promise<void> {
   const run = async (): Promise<void> => {
     server ??= start();
+    const child = server;
+    hold(child, true);
     const line = await new Promise<string>((resolve) => {
       pending.push(resolve);
-      server!.stdin!.write(`${Buffer.from(a).toString('hex')} ${Buffer.from(b).toString('hex')}\n`);
+      child.stdin!.write(`${Buffer.from(a).toString('hex')} ${Buffer.from(b).toString('hex')}\n`);
     });
+    hold(child, false);
     if (line === '0') return;
     const errno = Number(line);
     const code = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `renameat2 helper ${line}`;
