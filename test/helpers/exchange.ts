@@ -38,6 +38,11 @@ function start(): ChildProcess {
       pending.shift()?.(line);
     }
   });
+  child.on('error', (err) => {
+    server = null;
+    for (const p of pending) p(`no python3 (${err.message}): install python3, which node-gyp needs too`);
+    pending = [];
+  });
   child.on('exit', () => {
     server = null;
     for (const p of pending) p('exited');
@@ -66,7 +71,7 @@ export function exchange(a: Buffer | string, b: Buffer | string): Promise<void> 
     hold(child, false);
     if (line === '0') return;
     const errno = Number(line);
-    const code = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `renameat2 helper ${line}`;
+    const code = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `renameat2 helper: ${line}`;
     throw Object.assign(new Error(`renameat2(RENAME_EXCHANGE) ${String(a)} ${String(b)}: ${code}`), { code });
   };
   const result = chain.then(run, run);
