@@ -61,6 +61,15 @@ export interface FsEvent {
    * Lets a local destination rename its copy instead of copying it again.
    */
   movedFrom?: RelPath;
+  /**
+   * renameat2(RENAME_EXCHANGE) swapped the objects at `path` and this path
+   * (`mv --exchange`, atomic deploys): both names existed before and exist
+   * after, each holding the other's former object. The monitor sends one
+   * event per name (IN_MOVED_TO, IN_ISDIR for the object now there) instead
+   * of the kernel's four moves; the queue takes it as the name's object
+   * replaced (see Change.exchangedWith).
+   */
+  exchangedWith?: RelPath;
 }
 
 /** Bits answered by a walk filter for a directory. */

@@ -54,20 +54,17 @@ export class HardLinkPartners {
       for (const path of run.paths) this.recentRoots.push({ path, at: now });
     }
     this.recentRoots.splice(0, Math.max(0, this.recentRoots.length - RECENT_ROOTS));
+    const fresh = freshNames(runs, changes);
     const budget = { entries: SEARCH_BUDGET };
     for (const run of runs) {
       if (run.kind !== 'inplace' && run.kind !== 'link' && !isRecursive(run.kind)) continue;
-      const listed = new Set(run.paths);
-      // partners pushed meanwhile are visited too (a partner's own partner)
-      for (const path of run.paths) this.addPartner(run.paths, listed, path, stat, budget);
+      this.addPartnersTo(run.paths, 0, stat, fresh, budget);
     }
     // Files inside this batch's recursive runs are not remembered one by one: the search of recent
     // recursive roots finds them (and sparing their lstat matters in a churn).
-    const roots = new Set<string>();
-    for (const run of runs) if (isRecursive(run.kind)) for (const p of run.paths) roots.add(p);
     for (const c of changes) {
       if (c.state === 'deleted' || c.isDir || !(c.mask & NEW_NAME_BITS)) continue;
-      if (roots.size > 0 && ancestorIn(c.path, roots) !== undefined) continue;
+      if (fresh.roots.size > 0 && ancestorIn(c.path, fresh.roots) !== undefined) continue;
       const key = inodeKey(stat(c.path), false);
       if (!key) continue;
       this.byInode.set(key, c.path);
@@ -91,53 +88,93 @@ export class HardLinkPartners {
       run.paths.push(path);
       listed.add(path);
     }
-    const budget = { entries: SEARCH_BUDGET };
-    // as in addPartners, partners pushed meanwhile are visited too
-    for (let i = start; i < run.paths.length; i++) this.addPartner(run.paths, listed, run.paths[i], stat, budget);
-  }
-
-  /** List a partner of `path` (another name of its inode) in `paths`, when it has one and it is not listed yet. */
-  private addPartner(paths: string[], listed: Set<string>, path: string, stat: SourceStat, budget: { entries: number }): void {
-    const st = stat(path);
-    const key = inodeKey(st, true);
-    if (!key) return;
-    let partner = this.byInode.get(key);
-    // the partner is looked at now: it may have been renamed or replaced since it was remembered
-    if (partner !== undefined && partner !== path && inodeKey(this.lstat(partner), false) !== key) partner = undefined;
-    if (partner === undefined || partner === path) {
-      partner = this.searchRecentRoots(st!, path, budget);
-      if (partner !== undefined) this.byInode.set(key, partner);
-    }
-    if (partner === undefined || listed.has(partner)) return;
-    paths.push(partner);
-    listed.add(partner);
+    // the copied directory is new at the destination: names outside it are the ones to join
+    const fresh: FreshNames = { paths: new Set(), roots: new Set([root]) };
+    this.addPartnersTo(run.paths, start, stat, fresh, { entries: SEARCH_BUDGET });
   }
 
   /**
-   * Another name of `st`'s inode in a recently synced new directory, or
-   * undefined. Reads at most `budget.entries` directory entries (shared by
-   * the batch), newest roots first.
+   * Give each hard-linked file listed in `paths` (from index `from` on) its
+   * other names, for `-H` to join them to the group the destination has:
+   * - nothing (and no search) when every name of the file is listed
+   *   (`cp -al` of a new directory);
+   * - when every listed name is fresh (the destination may have none of
+   *   them), every other name the search finds: one of them is the
+   *   destination's. One partner would not do: it may be a name made after
+   *   the last sync whose event comes in the next batch, and `-H` would make
+   *   a new group of new names beside the destination's one (two `ln` of an
+   *   old file in one window, then a write through a new name, never
+   *   reached the old name);
+   * - otherwise (a listed name the destination has) one more name, the
+   *   remembered one or the first found, in case the destination has the
+   *   group apart.
+   * The names of one file are looked at once, not once each.
    */
-  private searchRecentRoots(st: Stats, path: string, budget: { entries: number }): string | undefined {
-    const oldest = Date.now() - RECENT_ROOT_MS;
-    for (let i = this.recentRoots.length - 1; i >= 0 && budget.entries > 0; i--) {
-      const root = this.recentRoots[i];
-      if (root.at < oldest) break;
-      const found = this.findInode(root.path, st, path, budget);
-      if (found !== undefined) return found;
+  private addPartnersTo(paths: string[], from: number, stat: SourceStat, fresh: FreshNames, budget: { entries: number }): void {
+    const listed = new Set(paths);
+    /** inode key → its listed names, with the lstat of one of them */
+    const groups = new Map<string, { names: string[]; st: Stats }>();
+    for (const path of paths) {
+      const st = stat(path);
+      const key = inodeKey(st, true);
+      if (!key) continue;
+      const group = groups.get(key);
+      if (group) group.names.push(path);
+      else groups.set(key, { names: [path], st: st! });
     }
-    // Then the whole tree, as far as the budget goes: a link to a file from before the daemon started.
-    return this.findInode('', st, path, budget);
+    const wanted = new Set<string>();
+    for (let i = from; i < paths.length; i++) {
+      const key = inodeKey(stat(paths[i]), true);
+      if (key) wanted.add(key);
+    }
+    for (const key of wanted) {
+      const { names, st } = groups.get(key)!;
+      if (names.length >= st.nlink) continue;
+      const anchored = names.some((name) => !isFresh(name, fresh));
+      let found: string[];
+      const remembered = this.byInode.get(key);
+      // the partner is looked at now: it may have been renamed or replaced since it was remembered
+      if (remembered !== undefined && !listed.has(remembered) && !isFresh(remembered, fresh) && inodeKey(this.lstat(remembered), false) === key) {
+        found = [remembered];
+      } else {
+        found = this.searchNames(st, (path) => !listed.has(path), anchored ? 1 : st.nlink - names.length, budget);
+        const old = found.find((name) => !isFresh(name, fresh));
+        if (old !== undefined) this.byInode.set(key, old);
+      }
+      for (const partner of found) {
+        paths.push(partner);
+        listed.add(partner);
+      }
+    }
   }
 
-  /** Search below `dir` for a regular file with st's inode, other than `except`. */
-  private findInode(dir: string, st: Stats, except: string, budget: { entries: number }): string | undefined {
-    for (const child of this.filesBelow(dir, budget)) {
-      if (child === except) continue;
-      const other = this.lstat(child);
-      if (other && other.ino === st.ino && other.dev === st.dev) return child;
+  /**
+   * Up to `want` `usable` names of `st`'s inode: in recently synced
+   * recursive roots (newest first), then in the whole tree. Reads at most
+   * `budget.entries` directory entries (shared by the batch).
+   */
+  private searchNames(st: Stats, usable: (path: string) => boolean, want: number, budget: { entries: number }): string[] {
+    const found = new Set<string>();
+    const oldest = Date.now() - RECENT_ROOT_MS;
+    for (let i = this.recentRoots.length - 1; i >= 0 && budget.entries > 0 && found.size < want; i--) {
+      const root = this.recentRoots[i];
+      if (root.at < oldest) break;
+      this.findInode(root.path, st, usable, found, want, budget);
     }
-    return undefined;
+    // Then the whole tree, as far as the budget goes: a link to a file from before the daemon started.
+    if (found.size < want) this.findInode('', st, usable, found, want, budget);
+    return [...found];
+  }
+
+  /** Add to `found` the `usable` regular files below `dir` with st's inode, until it holds `want`. */
+  private findInode(dir: string, st: Stats, usable: (path: string) => boolean, found: Set<string>, want: number, budget: { entries: number }): void {
+    for (const child of this.filesBelow(dir, budget)) {
+      if (found.has(child) || !usable(child)) continue;
+      const other = this.lstat(child);
+      if (!other || other.ino !== st.ino || other.dev !== st.dev) continue;
+      found.add(child);
+      if (found.size >= want) return;
+    }
   }
 
   /**
@@ -171,6 +208,27 @@ export class HardLinkPartners {
 
 function isRecursive(kind: FilesFromRun): boolean {
   return kind === 'recursive' || kind === 'recursive-verify';
+}
+
+/**
+ * Names the destination may not have yet: made in this batch (created or
+ * moved in), or below a directory this batch syncs recursively.
+ */
+interface FreshNames {
+  paths: ReadonlySet<string>;
+  roots: ReadonlySet<string>;
+}
+
+function freshNames(runs: ReadonlyArray<{ kind: FilesFromRun; paths: string[] }>, changes: readonly Change[]): FreshNames {
+  const paths = new Set<string>();
+  for (const c of changes) if (c.state === 'created' && !c.isDir) paths.add(c.path);
+  const roots = new Set<string>();
+  for (const run of runs) if (isRecursive(run.kind)) for (const p of run.paths) roots.add(p);
+  return { paths, roots };
+}
+
+function isFresh(path: string, fresh: FreshNames): boolean {
+  return fresh.paths.has(path) || fresh.roots.has(path) || ancestorIn(path, fresh.roots) !== undefined;
 }
 
 /** lstat of a source path relative to the watch dir; undefined when gone. */

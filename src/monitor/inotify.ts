@@ -58,11 +58,31 @@ export const POLL_UNWATCHED_MS = 2000;
 
 const EVENT_HEADER = 16; // struct inotify_event without the name
 
-/** A directory MOVED_FROM waiting for its MOVED_TO. */
+/** A MOVED_FROM waiting for its MOVED_TO. */
 interface PendingMove {
   cookie: number;
-  node: NodeId; // NO_NODE when the directory was not in the table (excluded, or not walked yet)
+  node: NodeId; // a directory's node; NO_NODE for other objects, or a directory not in the table (excluded, or not walked yet)
+  /** the record: its parent's wd, name, mask and path (an exchange needs them all) */
+  wd: number;
+  name: string;
+  mask: number;
+  path: RelPath;
+  /** index of its event in the batch being built; -1 once that batch was handed on */
+  eventIndex: number;
 }
+
+/** One raw inotify record, read ahead of the loop (see exchangeAfter). */
+interface RawRecord {
+  wd: number;
+  mask: number;
+  cookie: number;
+  name: string;
+  /** offset of the next record */
+  next: number;
+}
+
+/** A name no directory entry can have (names hold no NUL): a node's place while two nodes swap. */
+const SWAP_NAME = '\0exchange';
 
 type Job = () => void | Promise<void>;
 
@@ -77,6 +97,14 @@ export class InotifyMonitor implements Monitor {
   private failed = false;
   private heldMove: PendingMove | null = null;
   private heldTimer: NodeJS.Timeout | null = null;
+  /**
+   * The end of a buffer that stopped inside what may be an exchange
+   * (renameat2 RENAME_EXCHANGE: its four records come from one syscall, so
+   * the rest follows at once): processed again in front of the next buffer,
+   * or alone after MOVE_PAIR_WAIT_MS.
+   */
+  private carry: Buffer | null = null;
+  private carryTimer: NodeJS.Timeout | null = null;
   private rootDev: number | null = null;
   /** topmost directories left without a watch by the watch limit: polled (see POLL_UNWATCHED_MS) */
   private polled = new Set<NodeId>();
@@ -126,6 +154,8 @@ export class InotifyMonitor implements Monitor {
     this.jobs.length = 0;
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldTimer = null;
+    if (this.carryTimer) clearTimeout(this.carryTimer);
+    this.carryTimer = null;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
     const handle = this.handle;
@@ -330,11 +360,18 @@ export class InotifyMonitor implements Monitor {
 
   // ---- event processing ----
 
-  private processBuffer(buf: Buffer): void | Promise<void> {
+  /** `final`: the buffer is a carry whose rest never came; process it to the end. */
+  private processBuffer(records: Buffer, final = false): void | Promise<void> {
     if (this.heldTimer) {
       clearTimeout(this.heldTimer);
       this.heldTimer = null;
     }
+    if (this.carryTimer) {
+      clearTimeout(this.carryTimer);
+      this.carryTimer = null;
+    }
+    const buf = this.carry ? Buffer.concat([this.carry, records]) : records;
+    this.carry = null;
     const table = this.table;
     const batch: FsEvent[] = [];
     const newDirs: MarkRoot[] = [];
@@ -348,6 +385,7 @@ export class InotifyMonitor implements Monitor {
     const end = buf.length;
     let off = 0;
     while (off + EVENT_HEADER <= end) {
+      const recordStart = off;
       const wd = buf.readInt32LE(off);
       const mask = buf.readUInt32LE(off + 4);
       const cookie = buf.readUInt32LE(off + 8);
@@ -380,17 +418,41 @@ export class InotifyMonitor implements Monitor {
       const path: RelPath = name === '' ? dirPath : dirPath === '' ? name : dirPath + '/' + name;
       let recursive = false;
       let movedFrom: RelPath | undefined;
+      if (mask & IN.MOVED_FROM && name !== '') {
+        const child = mask & IN.ISDIR ? table.child(node, name) : NO_NODE;
+        (moves ??= []).push({ cookie, node: child, wd, name, mask, path, eventIndex: batch.length });
+        lastWasMoveFrom = true;
+        batch.push({ path, mask, recursive: false });
+        continue;
+      }
+      const from = mask & IN.MOVED_TO && name !== '' ? takeMove(moves, cookie) : null;
+      if (from) {
+        const exchange = exchangeAfter(buf, off, end, from, wd, name);
+        // A directory moved onto a directory the table has: a rename(2) over an empty one, or the first
+        // half of an exchange whose second half was not read yet. Paired now, the other directory's
+        // watches would be dropped. (Files keep no state here: a split exchange of files is two moves.)
+        const maybeHalf =
+          exchange === 'end' && (mask & IN.ISDIR) !== 0 && !final && table.isLive(table.child(node, name)) && table.child(node, name) !== from.node;
+        if ((exchange === 'partial' || maybeHalf) && !final) {
+          // the exchange's other half is still on its way: this record and the rest go with the next buffer
+          from.eventIndex = -1;
+          this.carryFrom(buf.subarray(recordStart, end), from);
+          moves = moves?.filter((m) => m !== from) ?? null;
+          lastWasMoveFrom = false;
+          break;
+        }
+        if (typeof exchange === 'object' && this.swapExchanged(table, batch, newDirs, from, node, name, path, exchange.r3)) {
+          off = exchange.r4.next;
+          continue;
+        }
+      }
       if (mask & IN.ISDIR && name !== '') {
         if (mask & IN.CREATE) {
           this.replaceStale(node, name);
           newDirs.push({ parent: node, name });
           recursive = true;
-        } else if (mask & IN.MOVED_FROM) {
-          (moves ??= []).push({ cookie, node: table.child(node, name) });
-          lastWasMoveFrom = true;
         } else if (mask & IN.MOVED_TO) {
           recursive = true;
-          const from = takeMove(moves, cookie);
           if (from && from.node !== NO_NODE && table.isLive(from.node) && table.contains(from.node, node)) {
             // Moved into its own former subtree: that part had already left the tree (its move-out
             // was still pending), so this directory left it too. Pairing would make a cycle.
@@ -413,9 +475,11 @@ export class InotifyMonitor implements Monitor {
     }
     if (moves) {
       for (const move of moves) {
-        if (move.node === NO_NODE) continue;
-        if (lastWasMoveFrom && move === moves[moves.length - 1]) this.holdMove(move);
-        else this.movedOut(move.node);
+        // a MOVED_FROM that ended the buffer waits for its MOVED_TO (a file's too: it may start an exchange)
+        if (lastWasMoveFrom && move === moves[moves.length - 1] && !final) {
+          move.eventIndex = -1;
+          this.holdMove(move);
+        } else if (move.node !== NO_NODE) this.movedOut(move.node);
       }
     }
     if (newDirs.length === 0 && !overflow) {
@@ -471,6 +535,66 @@ export class InotifyMonitor implements Monitor {
     if (this.table.isLive(node)) this.dropSubtree(node, NO_WD);
   }
 
+  /** Keep the end of a buffer (and the MOVED_FROM it pairs with) for the next buffer; alone after MOVE_PAIR_WAIT_MS. */
+  private carryFrom(rest: Buffer, move: PendingMove): void {
+    this.carry = Buffer.from(rest);
+    this.heldMove = move;
+    this.carryTimer = setTimeout(() => {
+      this.carryTimer = null;
+      this.enqueue(() => (this.carry ? this.processBuffer(Buffer.alloc(0), true) : undefined));
+    }, MOVE_PAIR_WAIT_MS);
+    this.carryTimer.unref();
+  }
+
+  /**
+   * renameat2(RENAME_EXCHANGE) swapped the objects at `from.path` and
+   * `path` (`mv --exchange`, atomic deploys): both names exist before and
+   * after, each now holding the other's object. The table's directory
+   * nodes swap places (a plain pairing of the two moves would rename one
+   * node twice and drop the other's watches), directories the table does
+   * not know are walked as new, and each name gets one event: MOVED_TO
+   * with `exchangedWith` (see FsEvent). False (nothing done) when it cannot
+   * be an exchange after all.
+   */
+  private swapExchanged(
+    table: WatchTable,
+    batch: FsEvent[],
+    newDirs: MarkRoot[],
+    from: PendingMove,
+    parentB: NodeId,
+    nameB: string,
+    pathB: RelPath,
+    fromB: RawRecord,
+  ): boolean {
+    const parentA = table.nodeOfWd(from.wd);
+    if (parentA === NO_NODE || from.path === pathB) return false;
+    const aIsDir = (from.mask & IN.ISDIR) !== 0;
+    const bIsDir = (fromB.mask & IN.ISDIR) !== 0;
+    const nodeA = aIsDir && table.isLive(from.node) ? from.node : NO_NODE;
+    const childB = bIsDir ? table.child(parentB, nameB) : NO_NODE;
+    const nodeB = childB !== nodeA ? childB : NO_NODE;
+    // `mv a b; mv b a` over an unwatched empty directory b gives the same four records; after an
+    // exchange both names exist. Looked at only when a directory is unknown (walking it could clash).
+    if ((aIsDir && nodeA === NO_NODE) || (bIsDir && nodeB === NO_NODE)) {
+      const base = byteString(this.options.watchDir) + '/';
+      if (!lstatBytes(base + from.path) || !lstatBytes(base + pathB)) return false;
+    }
+    if (nodeA !== NO_NODE) table.rename(nodeA, parentA, SWAP_NAME);
+    if (nodeB !== NO_NODE) this.renameDir(nodeB, parentA, from.name, from.path);
+    else if (bIsDir) newDirs.push({ parent: parentA, name: from.name });
+    if (nodeA !== NO_NODE) this.renameDir(nodeA, parentB, nameB, pathB);
+    else if (aIsDir) newDirs.push({ parent: parentB, name: nameB });
+    const recursive = aIsDir || bIsDir;
+    const atA: FsEvent = { path: from.path, mask: IN.MOVED_TO | (fromB.mask & IN.ISDIR), recursive, exchangedWith: pathB };
+    const atB: FsEvent = { path: pathB, mask: IN.MOVED_TO | (from.mask & IN.ISDIR), recursive, exchangedWith: from.path };
+    // in the place of the first MOVED_FROM when it is in this batch (the queue would take it for a deletion)
+    if (from.eventIndex >= 0) batch[from.eventIndex] = atA;
+    else batch.push(atA);
+    batch.push(atB);
+    log.debug(2, `exchange of ${from.path} and ${pathB}`);
+    return true;
+  }
+
   private holdMove(move: PendingMove): void {
     this.heldMove = move;
     this.heldTimer = setTimeout(() => {
@@ -478,12 +602,49 @@ export class InotifyMonitor implements Monitor {
       this.enqueue(() => {
         if (this.heldMove === move) {
           this.heldMove = null;
-          this.movedOut(move.node);
+          if (move.node !== NO_NODE) this.movedOut(move.node);
         }
       });
     }, MOVE_PAIR_WAIT_MS);
     this.heldTimer.unref();
   }
+}
+
+/** The record at `off`, or null when the buffer ends before it does. */
+function readRecord(buf: Buffer, off: number, end: number): RawRecord | null {
+  if (off + EVENT_HEADER > end) return null;
+  const nameLen = buf.readUInt32LE(off + 12);
+  const next = off + EVENT_HEADER + nameLen;
+  if (next > end) return null;
+  const nul = buf.indexOf(0, off + EVENT_HEADER);
+  const name = buf.toString('latin1', off + EVENT_HEADER, nul === -1 || nul > next ? next : nul);
+  return { wd: buf.readInt32LE(off), mask: buf.readUInt32LE(off + 4), cookie: buf.readUInt32LE(off + 8), name, next };
+}
+
+/** The next record from `off` on that is not a MOVE_SELF (a moved directory's own watch reports one after each move). */
+function nextNotSelf(buf: Buffer, off: number, end: number): RawRecord | null {
+  for (let r = readRecord(buf, off, end); r; r = readRecord(buf, r.next, end)) {
+    if (!(r.mask & IN.MOVE_SELF)) return r;
+  }
+  return null;
+}
+
+/**
+ * Whether the MOVED_TO (parent `wd`, `name`) just read, paired with `from`,
+ * is the first half of an exchange: renameat2(RENAME_EXCHANGE) queues
+ * MOVED_FROM a, MOVED_TO b, then MOVED_FROM b, MOVED_TO a with a second
+ * cookie, in one syscall (MOVE_SELF records between). `off` is the offset
+ * after the MOVED_TO; 'end' when the buffer ends right after it (as it does
+ * after most plain renames), 'partial' when it ends inside the pattern.
+ */
+function exchangeAfter(buf: Buffer, off: number, end: number, from: PendingMove, wd: number, name: string): { r3: RawRecord; r4: RawRecord } | 'no' | 'end' | 'partial' {
+  const r3 = nextNotSelf(buf, off, end);
+  if (!r3) return 'end';
+  if (!(r3.mask & IN.MOVED_FROM) || r3.wd !== wd || r3.name !== name) return 'no';
+  const r4 = nextNotSelf(buf, r3.next, end);
+  if (!r4) return 'partial';
+  if (!(r4.mask & IN.MOVED_TO) || r4.cookie !== r3.cookie || r4.wd !== from.wd || r4.name !== from.name) return 'no';
+  return { r3, r4 };
 }
 
 function takeMove(moves: PendingMove[] | null, cookie: number): PendingMove | null {

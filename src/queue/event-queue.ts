@@ -10,7 +10,7 @@
  */
 import { IN } from '../types.js';
 import type { FsEvent, RelPath } from '../types.js';
-import { classifyMask, EntryState, mergeOutcome } from './merge-table.js';
+import { classifyMask, EntryState, mergeOutcome, type EventClass } from './merge-table.js';
 
 export interface QueueOptions {
   /** -t, in ms */
@@ -41,6 +41,23 @@ export interface Change {
    * window, or its creation was recorded while a sync ran.
    */
   maybeAtDestination: boolean;
+  /**
+   * The object at this path came by renameat2(RENAME_EXCHANGE) in the
+   * window, or by a rename from below such a path: the destination's copy
+   * here may be the other name's, with the same sizes and mtimes, so rsync's
+   * quick check cannot be trusted (the planner verifies with --checksum).
+   */
+  exchanged?: boolean;
+  /**
+   * The other name of the exchange, when it can be replayed at the
+   * destination: this path saw exactly one exchange and no creation or
+   * deletion after it in the window. Only a pair of changes that name each
+   * other is one exchange. A replay (renameat2 RENAME_EXCHANGE at the
+   * destination, before the runs) must go before any rename replayed from
+   * below either name, and saves copying only: the runs still verify both
+   * names. Not yet replayed (see docs/decisions.md).
+   */
+  exchangedWith?: RelPath;
 }
 
 /** A queued entry: a Change in the making plus what merging needs. */
@@ -56,6 +73,10 @@ interface Entry {
   firstAt: number;
   /** old path while the entry is a directory created by a rename within the tree */
   movedFrom: RelPath | undefined;
+  /** see Change.exchanged */
+  exchanged: boolean;
+  /** see Change.exchangedWith; undefined once no longer replayable */
+  exchangedWith: RelPath | undefined;
 }
 
 /** One delay class: its entries and the start of its oldest window. */
@@ -83,6 +104,12 @@ function mayReplace(mask: number): boolean {
 export class EventQueue {
   private readonly normal: DelayClass;
   private readonly bigfile: DelayClass;
+  /**
+   * Paths exchanged since the queue was last empty: a directory renamed
+   * from below one afterwards left from the exchanged object, which the
+   * destination does not have at that path yet.
+   */
+  private readonly exchangedPaths = new Set<RelPath>();
   private readonly thresholdBigfile: number;
   private readonly now: () => number;
 
@@ -105,8 +132,28 @@ export class EventQueue {
    * copy, so a later delete of it must still reach the destination.
    */
   add(event: FsEvent, size: number | undefined, syncRunning: boolean): void {
+    if (event.exchangedWith !== undefined) {
+      // One name, two facts: its object left, and the other name's arrived.
+      this.exchangedPaths.add(event.path);
+      this.addClass(event, 'delete', undefined, syncRunning);
+      this.addClass(event, 'create', size, syncRunning);
+      return;
+    }
+    if (event.movedFrom !== undefined && this.exchangedPaths.size > 0 && atOrBelowAny(event.movedFrom, this.exchangedPaths)) {
+      // moved from where an exchange put another object: the destination's copy at the old path is
+      // not this one, so there is no rename to replay, and the content is verified
+      const { movedFrom: _, ...moved } = event;
+      this.addClass(moved, classifyMask(event.mask), size, syncRunning);
+      const entry = this.normal.entries.get(event.path) ?? this.bigfile.entries.get(event.path);
+      if (entry) entry.exchanged = true;
+      return;
+    }
+    this.addClass(event, classifyMask(event.mask), size, syncRunning);
+  }
+
+  private addClass(event: FsEvent, eventClass: EventClass, size: number | undefined, syncRunning: boolean): void {
     const isDir = (event.mask & IN.ISDIR) !== 0;
-    const eventClass = classifyMask(event.mask);
+    const exchange = event.exchangedWith !== undefined && eventClass === 'create';
     let home = this.normal;
     let entry = home.entries.get(event.path);
     if (entry === undefined) {
@@ -129,6 +176,8 @@ export class EventQueue {
         createSeenBySync: eventClass === 'create' && (syncRunning || mayReplace(event.mask)),
         firstAt: now,
         movedFrom: event.movedFrom,
+        exchanged: exchange,
+        exchangedWith: exchange ? event.exchangedWith : undefined,
       };
       wantClass.entries.set(event.path, entry);
       if (now < wantClass.firstAt) wantClass.firstAt = now;
@@ -149,6 +198,13 @@ export class EventQueue {
     entry.isDir = isDir;
     // a rename is only worth replaying while the entry is still just "created by that rename"
     entry.movedFrom = entry.state === 'created' ? (event.movedFrom ?? entry.movedFrom) : undefined;
+    if (exchange) {
+      // a second exchange of the same name in the window cannot be replayed as one
+      entry.exchangedWith = entry.exchanged ? undefined : event.exchangedWith;
+      entry.exchanged = true;
+    } else if (eventClass !== 'modify' && event.exchangedWith === undefined) {
+      entry.exchangedWith = undefined;
+    }
 
     if (wantClass !== home) {
       home.entries.delete(event.path);
@@ -183,6 +239,8 @@ export class EventQueue {
         createSeenBySync: true,
         firstAt: now,
         movedFrom: undefined,
+        exchanged: c.exchanged ?? false,
+        exchangedWith: undefined,
       });
       if (now < this.normal.firstAt) this.normal.firstAt = now;
     }
@@ -217,11 +275,21 @@ export class EventQueue {
           maybeAtDestination: e.state !== 'created' || e.createSeenBySync,
         };
         if (e.movedFrom !== undefined && e.state === 'created') change.movedFrom = e.movedFrom;
+        if (e.exchanged) change.exchanged = true;
+        if (e.exchangedWith !== undefined && e.state !== 'deleted') change.exchangedWith = e.exchangedWith;
         out.push(change);
       }
       cls.entries.clear();
       cls.firstAt = Infinity;
     }
+    if (this.size === 0) this.exchangedPaths.clear();
     return out;
   }
+}
+
+/** `path` is one of `paths` or below one. O(depth). */
+function atOrBelowAny(path: RelPath, paths: ReadonlySet<RelPath>): boolean {
+  if (paths.has(path)) return true;
+  for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) if (paths.has(path.slice(0, i))) return true;
+  return false;
 }

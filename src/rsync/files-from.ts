@@ -51,6 +51,10 @@
  * again in the window. Files written in those during the window — under
  * the old or the new path — get a second `content` run after the recursive
  * one. (A directory created while a sync ran goes to `recursive-verify`.)
+ * Nor where an exchange (renameat2 RENAME_EXCHANGE) put another directory:
+ * the destination holds the other name's files there, same sizes and
+ * mtimes, and no write event tells which differ; the recursive run that
+ * covers an exchanged path is a `recursive-verify` run.
  */
 import { IN, type RelPath } from '../types.js';
 
@@ -70,6 +74,8 @@ export interface FilesFromChange {
   movedFrom?: RelPath;
   /** the destination may already hold an object at this path (see Change) */
   maybeAtDestination?: boolean;
+  /** the object came by an exchange: the destination may hold the other name's (see Change) */
+  exchanged?: boolean;
 }
 
 /** One rsync run of a plan (split further by --rsync-inclimit). */
@@ -130,6 +136,14 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
     else if (c.maybeAtDestination) verifyRoots.add(c.path);
   }
   const renames = new Renames(renamed);
+  // An exchanged directory holds the other name's files, which the destination has under that name
+  // with the same sizes and mtimes: the recursive run that covers it (where it is now) checks content.
+  for (const c of changes) {
+    if (!c.exchanged || c.state === 'deleted' || recursiveRoots.size === 0) continue;
+    const now = renames.currentPath(c.path) ?? c.path;
+    const root = recursiveRoots.has(now) ? now : ancestorIn(now, recursiveRoots);
+    if (root !== undefined) verifyRoots.add(root);
+  }
   const plain: RelPath[] = [];
   const content: RelPath[] = [];
   const verify: RelPath[] = [];

@@ -10,7 +10,8 @@
  */
 import { Prng } from './prng.js';
 import { NAME_CLASSES, NAME_MAX, nameOfClass, type NameClass } from './names.js';
-import type { Loc, Op } from './ops.js';
+import type { Loc, Op, Place } from './ops.js';
+import { CANARY_FILES, CANARY_TRAP_DIR, CANARY_TRAP_NAMES } from './canary.js';
 
 type Kind = 'file' | 'dir' | 'symlink';
 
@@ -20,6 +21,8 @@ interface Node {
   ino: number;
   /** written through while its inode had other names: never removed (see `removable`) */
   pinned?: boolean;
+  /** a symlink to `/`: never renamed, exchanged or pointed at (see `rootLink`) */
+  fixed?: boolean;
 }
 
 /** Kinds of activity; each can be switched off (e.g. to run the fuzzer without a class of known failures). */
@@ -48,6 +51,13 @@ export const ACTIVITIES = {
   samesize: 2,
   deep: 1,
   sleep: 8,
+  // the hostile writer (issue 8)
+  exchange: 3,
+  swapSymlink: 3,
+  rootLink: 1,
+  raceRename: 1,
+  linkBurst: 2,
+  plantList: 1,
 } as const;
 
 export type Activity = keyof typeof ACTIVITIES;
@@ -121,6 +131,14 @@ class Model {
     for (const [k, n] of moved) this.nodes.set(k, n);
   }
 
+  /** renameat2(RENAME_EXCHANGE): the two subtrees swap places. */
+  exchange(a: Loc, b: Loc): void {
+    const aside = '\0';
+    this.move(a, aside);
+    this.move(b, a);
+    this.move(aside, b);
+  }
+
   /** Longest location in the subtree, if `from` were renamed to `to`. */
   longestAfterMove(from: Loc, to: Loc): number {
     let max = 0;
@@ -145,7 +163,14 @@ class Generation {
   constructor(
     readonly rng: Prng,
     private readonly plainNames: boolean,
+    readonly seed: number,
   ) {}
+
+  /** A symlink at `loc` pointing out of the tree (see Place). */
+  outlink(place: Place, sub: string, loc: Loc): void {
+    this.emit({ op: 'outlink', place, sub, p: loc });
+    this.model.nodes.set(loc, { kind: 'symlink', ino: 0 });
+  }
 
   emit(op: Op): void {
     this.ops.push(op);
@@ -167,6 +192,11 @@ class Generation {
     let names = 0;
     for (const other of this.model.nodes.values()) if (other.kind === 'file' && other.ino === node.ino) names++;
     if (names > 1) node.pinned = true;
+  }
+
+  /** Whether `loc` may be renamed or exchanged on its own, or be a symlink's target (not a symlink to `/`). */
+  movable(loc: Loc): boolean {
+    return !this.model.nodes.get(loc)?.fixed;
   }
 
   /** Whether `loc` (with everything below it) may be removed or replaced: nothing pinned in it. */
@@ -291,7 +321,7 @@ const STEPS: Record<Activity, Step> = {
     return dir !== 'T';
   },
   renameFile(g) {
-    const from = g.pickOr([...g.model.all('T', 'file'), ...g.model.all('T', 'symlink')]);
+    const from = g.pickOr([...g.model.all('T', 'file'), ...g.model.all('T', 'symlink')].filter((l) => g.movable(l)));
     if (!from) return false;
     const to = g.freshLoc(g.rng.chance(0.5) ? parentOf(from) : g.rng.pick(g.model.dirs('T')));
     if (!to) return false;
@@ -322,7 +352,7 @@ const STEPS: Record<Activity, Step> = {
     return true;
   },
   moveOut(g) {
-    const from = g.pickOr(g.model.all('T').filter((loc) => g.removable(loc)));
+    const from = g.pickOr(g.model.all('T').filter((loc) => g.removable(loc) && g.movable(loc)));
     if (!from) return false;
     const toDir = g.rng.pick(g.model.dirs('O'));
     const to = g.freshLoc(toDir);
@@ -379,7 +409,7 @@ const STEPS: Record<Activity, Step> = {
   symlink(g) {
     const loc = g.freshLoc(g.rng.pick(g.model.dirs('T')));
     if (!loc) return false;
-    const existing = g.pickOr(g.model.all('T'));
+    const existing = g.pickOr(g.model.all('T').filter((l) => g.movable(l)));
     const target = g.rng.pick([
       existing ? relativeTarget(loc, existing) : 'nowhere', // resolvable (or dangling later)
       'dangling-' + g.rng.int(0, 99),
@@ -394,7 +424,7 @@ const STEPS: Record<Activity, Step> = {
   },
   retarget(g) {
     // ln -sfn: a new link renamed over the old one (atomic retarget)
-    const link = g.pickOr(g.model.all('T', 'symlink'));
+    const link = g.pickOr(g.model.all('T', 'symlink').filter((l) => g.movable(l)));
     if (!link) return false;
     const tmp = g.freshLoc(parentOf(link), 'plain');
     if (!tmp) return false;
@@ -472,6 +502,119 @@ const STEPS: Record<Activity, Step> = {
     g.emit({ op: 'sleep', ms: g.rng.int(0, 20) });
     return true;
   },
+  exchange(g) {
+    // renameat2(RENAME_EXCHANGE): files, directories, symlinks, in any pairing
+    const candidates = g.model.all('T').filter((l) => g.movable(l) && g.removable(l));
+    const a = g.pickOr(candidates);
+    if (!a) return false;
+    const b = g.pickOr(candidates.filter((l) => l !== a && !l.startsWith(a + '/') && !a.startsWith(l + '/')));
+    if (!b) return false;
+    if (g.model.longestAfterMove(a, b) > MAX_LOC || g.model.longestAfterMove(b, a) > MAX_LOC) return false;
+    g.emit({ op: 'exchange', a, b });
+    g.model.exchange(a, b);
+    return true;
+  },
+  swapSymlink(g) {
+    // a directory replaced by a symlink out of the tree (the canary, the destination's parent), and often back
+    const dir = g.pickOr(g.model.all('T', 'dir').filter((l) => g.removable(l)));
+    if (!dir) return false;
+    const aside = g.freshLoc(parentOf(dir), 'plain');
+    if (!aside) return false;
+    g.rename(dir, aside);
+    const place: Place = g.rng.pick(['C', 'C', 'P']);
+    const sub = place === 'C' ? g.rng.pick(['', CANARY_TRAP_DIR, 'sub']) : '';
+    g.outlink(place, sub, dir);
+    if (g.rng.chance(0.6)) {
+      g.emit({ op: 'sleep', ms: g.rng.int(0, 60) });
+      g.emit({ op: 'unlink', p: dir });
+      g.model.remove(dir);
+      g.rename(aside, dir);
+    }
+    return true;
+  },
+  rootLink(g) {
+    // A symlink to /, under a name the generator never gives anything else (upper case), and never
+    // renamed, exchanged or pointed at: no directory ever stands at its path, so no change below it
+    // can reach the destination's copy of it and through it a system directory, whatever the daemon does.
+    const dir = g.rng.pick(g.model.dirs('T'));
+    const loc = `${dir}/ROOTLINK${g.rng.int(0, 9)}`;
+    if (g.model.has(loc) || loc.length > MAX_LOC) return false;
+    g.outlink('/', g.rng.pick(['', 'tmp', 'etc']), loc);
+    g.model.nodes.get(loc)!.fixed = true;
+    return true;
+  },
+  raceRename(g) {
+    // A directory's subdirectory renamed just after the directory was a symlink to the canary at the
+    // destination: a rename replayed there goes through the symlink unless it is opened safely. The
+    // subdirectories are named as the canary's, so such a rename would move one of the canary's.
+    const parent = g.rng.pick(g.model.dirs('T'));
+    const dir = g.freshLoc(parent, 'plain');
+    if (!dir || dir.length > MAX_LOC - 300) return false;
+    g.mkdir(dir);
+    const subs = CANARY_TRAP_NAMES.slice(0, g.rng.int(1, CANARY_TRAP_NAMES.length));
+    for (const name of subs) {
+      g.mkdir(`${dir}/${name}`);
+      const f = g.freshLoc(`${dir}/${name}`, 'plain');
+      if (f) g.writeNew(f);
+    }
+    g.emit({ op: 'sleep', ms: g.rng.int(40, 100) });
+    const aside = g.freshLoc(parent, 'plain');
+    if (!aside) return true;
+    g.rename(dir, aside);
+    g.outlink('C', CANARY_TRAP_DIR, dir);
+    // a rename in the moved directory while the symlink stands in its place
+    if (g.rng.chance(0.5)) {
+      const to = g.freshLoc(aside, 'plain');
+      if (to) g.rename(`${aside}/${subs[0]}`, to);
+    }
+    g.emit({ op: 'sleep', ms: g.rng.int(20, 100) });
+    g.emit({ op: 'unlink', p: dir });
+    g.model.remove(dir);
+    g.rename(aside, dir);
+    for (const name of subs) {
+      if (!g.model.has(`${dir}/${name}`)) continue;
+      const to = g.freshLoc(dir, 'plain');
+      if (to && g.rng.chance(0.7)) g.rename(`${dir}/${name}`, to);
+    }
+    return true;
+  },
+  linkBurst(g) {
+    // several new names of one file in one batch (some in new directories), then a write through one
+    const from = g.pickOr(g.model.all('T', 'file'));
+    if (!from) return false;
+    const names: Loc[] = [];
+    for (let i = g.rng.int(2, 4); i > 0; i--) {
+      let dir = g.rng.pick(g.model.dirs('T'));
+      if (g.rng.chance(0.3)) {
+        const fresh = g.freshLoc(dir, 'plain');
+        if (fresh) {
+          g.mkdir(fresh);
+          dir = fresh;
+        }
+      }
+      const loc = g.freshLoc(dir);
+      if (!loc) continue;
+      g.emit({ op: 'link', from, p: loc });
+      g.model.nodes.set(loc, { kind: 'file', ino: g.model.nodes.get(from)!.ino });
+      names.push(loc);
+    }
+    if (names.length === 0) return false;
+    if (g.rng.chance(0.6)) {
+      g.emit({ op: 'sleep', ms: g.rng.int(0, 80) });
+      g.emit({ op: 'append', p: g.rng.pick([from, ...names]), size: g.rng.int(1, 100), fill: g.fill() });
+    }
+    return true;
+  },
+  plantList(g) {
+    // a symlink planted in the daemon's lists directory, at a canary file: nothing may be written through it
+    const name = g.rng.pick([
+      `nolabel.0.${g.rng.int(0, 40)}.${g.rng.int(0, 400)}.${g.rng.pick(['include', 'exclude'])}`,
+      `nolabel.${g.rng.int(0, 0xffffff).toString(16)}.${g.seed}.include`,
+      `${g.seed}-${g.rng.int(0, 1e9).toString(36)}`,
+    ]);
+    g.emit({ op: 'outlink', place: 'C', sub: g.rng.pick(CANARY_FILES), p: `L/${name}` });
+    return true;
+  },
 };
 
 /** A symlink target from `link` to `target` (both in the same root), relative. */
@@ -488,7 +631,7 @@ function relativeTarget(link: Loc, target: Loc): string {
 
 /** The operations of one seed (deterministic). */
 export function generateOps(seed: number, options: GeneratorOptions): Op[] {
-  const g = new Generation(new Prng(seed), options.plainNames ?? false);
+  const g = new Generation(new Prng(seed), options.plainNames ?? false, seed);
   const weights: Record<string, number> = { ...ACTIVITIES };
   for (const a of options.without ?? []) weights[a] = 0;
   let done = 0;

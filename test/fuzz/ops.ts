@@ -6,11 +6,17 @@
  * A location (`Loc`) is a byte string (one char per byte, like `RelPath`)
  * whose first character says which root it is under: `T` the watched tree
  * (the seed's own subdirectory of the watch dir), `O` the outside directory
- * (a sibling of the watch dir, for moves into and out of the tree). `T` and
- * `O` alone are the roots themselves; `T/a/b` is `a/b` under the tree.
+ * (a sibling of the watch dir, for moves into and out of the tree), `L` the
+ * daemon's lists directory (`-L`, where a hostile writer plants symlinks).
+ * `T` and `O` alone are the roots themselves; `T/a/b` is `a/b` under the tree.
+ *
+ * The hostile writer's symlinks point out of the tree (`outlink`): at the
+ * canary tree (`C`, hashed around every seed: nothing may change in it), at
+ * the destination's parent (`P`), or at `/`.
  */
 import { appendFileSync, chmodSync, closeSync, lstatSync, openSync, linkSync, mkdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { exchange, EXCHANGE_SHELL } from '../helpers/exchange.js';
 
 /** A location under one of the two roots (see the module comment). */
 export type Loc = string;
@@ -28,7 +34,12 @@ export type Op =
   | { op: 'symlink'; target: string; p: Loc }
   | { op: 'link'; from: Loc; p: Loc }
   | { op: 'samesize'; p: Loc; fill: number }
+  | { op: 'exchange'; a: Loc; b: Loc }
+  | { op: 'outlink'; place: Place; sub: string; p: Loc }
   | { op: 'sleep'; ms: number };
+
+/** Where an `outlink` points: the canary tree, the destination's parent, or `/`. */
+export type Place = 'C' | 'P' | '/';
 
 /** Where the locations of one run are on disk. */
 export interface Roots {
@@ -36,11 +47,24 @@ export interface Roots {
   outside: Buffer;
   /** a private directory for helper files (the reference file of `samesize`) */
   scratch: Buffer;
+  /** the canary tree (outside source and destination) */
+  canary: Buffer;
+  /** the destination's parent directory */
+  destinationParent: Buffer;
+  /** the daemon's lists directory */
+  lists: Buffer;
+}
+
+/** The absolute target of an `outlink`. */
+function placeTarget(roots: Roots, place: Place, sub: string): Buffer {
+  const base = place === 'C' ? roots.canary : place === 'P' ? roots.destinationParent : Buffer.from('/');
+  if (sub === '') return base;
+  return Buffer.concat([base, Buffer.from(place === '/' ? sub : '/' + sub, 'latin1')]);
 }
 
 /** The on-disk path of a location. */
 export function resolveLoc(roots: Roots, loc: Loc): Buffer {
-  const base = loc[0] === 'T' ? roots.tree : loc[0] === 'O' ? roots.outside : null;
+  const base = loc[0] === 'T' ? roots.tree : loc[0] === 'O' ? roots.outside : loc[0] === 'L' ? roots.lists : null;
   if (!base) throw new Error(`bad location ${JSON.stringify(loc)}`);
   if (loc.length === 1) return base;
   return Buffer.concat([base, Buffer.from(loc.slice(1), 'latin1')]);
@@ -106,6 +130,13 @@ export function applyOp(roots: Roots, op: Op): void | Promise<void> {
       }
       return;
     }
+    case 'exchange':
+      return exchange(at(op.a), at(op.b));
+    case 'outlink':
+      // planted in the lists dir again by a shrink trial of the same seed: replace it
+      if (op.p[0] === 'L') rmSync(at(op.p), { force: true });
+      symlinkSync(placeTarget(roots, op.place, op.sub), at(op.p));
+      return;
     case 'sleep':
       return new Promise((resolve) => setTimeout(resolve, op.ms));
   }
@@ -145,9 +176,9 @@ export function shellQuote(bytes: string): string {
   return s + "'";
 }
 
-/** A location as a shell word using $T (the tree) and $O (the outside directory). */
+/** A location as a shell word using $T (the tree), $O (the outside directory) and $L (the lists dir). */
 function shellLoc(loc: Loc): string {
-  const root = loc[0] === 'T' ? '"$T"' : '"$O"';
+  const root = loc[0] === 'T' ? '"$T"' : loc[0] === 'L' ? '"$L"' : '"$O"';
   return loc.length === 1 ? root : root + shellQuote(loc.slice(1));
 }
 
@@ -184,6 +215,13 @@ export function opToShell(op: Op): string {
       const ch = shellQuote(String.fromCharCode(op.fill));
       return `touch -r ${p} "$S/ref"; head -c $(stat -c %s ${p}) /dev/zero | tr '\\0' ${ch} > ${p}; touch -r "$S/ref" ${p}`;
     }
+    case 'exchange':
+      return `${EXCHANGE_SHELL} ${shellLoc(op.a)} ${shellLoc(op.b)}`;
+    case 'outlink': {
+      const base = op.place === 'C' ? '"$C"' : op.place === 'P' ? '"$P"' : '/';
+      const target = op.sub === '' ? base : op.place === '/' ? base + shellQuote(op.sub) : `${base}/${shellQuote(op.sub)}`;
+      return `ln -s${op.p[0] === 'L' ? 'fn' : ''} ${target} ${shellLoc(op.p)}`;
+    }
     case 'sleep':
       return `sleep ${(op.ms / 1000).toFixed(3)}`;
   }
@@ -195,7 +233,8 @@ export function opToShell(op: Op): string {
  */
 export function opsToShellScript(ops: readonly Op[]): string {
   return [
-    '# T=<dir inside the watch dir>; O=<dir outside it, same file system>; S=<scratch dir>',
+    '# T=<dir inside the watch dir>; O=<dir outside it, same file system>; S=<scratch dir>;',
+    '# C=<canary tree>; P=<the destination\'s parent>; L=<the daemon\'s -L lists dir>',
     ...ops.map(opToShell),
   ].join('\n');
 }

@@ -10,8 +10,13 @@
  * converge is run again alone on a fresh daemon (to confirm it), then its
  * operation log is shrunk (trials again share one daemon, one subdirectory
  * each) and printed as a bash script and as JSON for `soak.js --replay`.
+ *
+ * The hostile writer's symlinks point at a canary tree beside the source
+ * and the destination (and are planted in the daemon's `-L` lists
+ * directory): the canary is hashed before and after every seed, and any
+ * change fails the seed (kind 'canary'), whatever the trees say.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClsync, type ClsyncRun } from '../helpers/clsync.js';
@@ -20,10 +25,11 @@ import { waitFor } from '../helpers/tree.js';
 import { applyOps, opsToJson, opsToShellScript, type Op, type Roots } from './ops.js';
 import { generateOps, type Activity } from './generator.js';
 import { shrinkList } from './shrink.js';
+import { canaryDamage, canaryState, makeCanary } from './canary.js';
 
-/** The daemon's command line: the seed line of the issue, delays off. */
-export function daemonArgs(src: string, dst: string): string[] {
-  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0'];
+/** The daemon's command line: the seed line of the issue, delays off, and a lists dir the hostile writer plants symlinks in. */
+export function daemonArgs(src: string, dst: string, lists: string): string[] {
+  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', `-L${lists}`];
 }
 
 /**
@@ -53,13 +59,13 @@ export interface TrialResult {
 }
 
 /** What went wrong in a trial: a kind of tree difference, or the daemon exited. */
-export type FailureKind = DiffKind | 'exited';
+export type FailureKind = DiffKind | 'exited' | 'canary';
 
 /**
  * The failure a shrunk log must keep showing, so shrinking does not drift to
  * another (e.g. a known) bug: the most severe kind of the original.
  */
-const SEVERITY: readonly FailureKind[] = ['exited', 'missing', 'extra', 'type', 'content', 'target', 'mode', 'linkgroup'];
+const SEVERITY: readonly FailureKind[] = ['canary', 'exited', 'missing', 'extra', 'type', 'content', 'target', 'mode', 'linkgroup'];
 
 /** The most severe kind in a set. */
 export function primaryKind(kinds: ReadonlySet<FailureKind>): FailureKind | undefined {
@@ -86,12 +92,23 @@ export class FuzzSession {
   get scratch(): string {
     return join(this.base.path, 'scratch');
   }
+  /** outside source and destination: nothing may change in it */
+  get canary(): string {
+    return join(this.base.path, 'canary');
+  }
+  /** the daemon's -L */
+  get lists(): string {
+    return join(this.base.path, 'lists');
+  }
 
   /** Start a daemon on new directories; resolves after its initial sync. */
   static async start(): Promise<FuzzSession> {
     const base = tempDirIn(FUZZ_TMP);
     for (const d of ['src', 'dst', 'out', 'scratch']) mkdirSync(join(base.path, d));
-    const run = startClsync(daemonArgs(join(base.path, 'src'), join(base.path, 'dst')));
+    makeCanary(join(base.path, 'canary'));
+    mkdirSync(join(base.path, 'lists'), { mode: 0o700 });
+    chmodSync(join(base.path, 'lists'), 0o700);
+    const run = startClsync(daemonArgs(join(base.path, 'src'), join(base.path, 'dst'), join(base.path, 'lists')));
     const session = new FuzzSession(base, run, false);
     void run.exited.then(() => (session.exitedEarly = true));
     const ready = await waitFor(() => /initial sync done/.test(run.output()) || session.exitedEarly, 15_000, 20);
@@ -102,9 +119,12 @@ export class FuzzSession {
     return session;
   }
 
-  /** The daemon is still running. */
+  /** the canary was damaged: the session takes no more seeds */
+  private retired = false;
+
+  /** The daemon is still running (and the session still usable). */
   get alive(): boolean {
-    return !this.exitedEarly;
+    return !this.exitedEarly && !this.retired;
   }
 
   /** The last lines of the daemon's output. */
@@ -118,9 +138,13 @@ export class FuzzSession {
       tree: Buffer.from(join(this.src, name)),
       outside: Buffer.from(join(this.out, name)),
       scratch: Buffer.from(this.scratch),
+      canary: Buffer.from(this.canary),
+      destinationParent: Buffer.from(this.base.path),
+      lists: Buffer.from(this.lists),
     };
     mkdirSync(roots.tree);
     mkdirSync(roots.outside);
+    const canaryBefore = canaryState(this.canary, this.base.path);
     const { failed } = await applyOps(roots, ops);
     const started = Date.now();
     const dstTree = join(this.dst, name);
@@ -136,7 +160,15 @@ export class FuzzSession {
     const settled = Date.now() - started;
     const diffs = found.map((d) => d.text);
     const kinds = new Set<FailureKind>(found.map((d) => d.kind));
-    if (!this.alive) {
+    const damage = canaryDamage(canaryBefore, canaryState(this.canary, this.base.path));
+    if (damage.length > 0) {
+      diffs.unshift(`CANARY CHANGED (a write outside source and destination, through a symlink): ${damage.slice(0, 10).join('; ')}`);
+      kinds.add('canary');
+      // the next seeds need an intact canary, and the session's own directories may have moved: a fresh daemon
+      makeCanary(this.canary);
+      this.retired = true;
+    }
+    if (this.exitedEarly) {
       diffs.push(`clsync exited:\n${this.logTail()}`);
       kinds.add('exited');
     }

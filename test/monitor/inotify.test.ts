@@ -205,3 +205,41 @@ test('no callbacks after close; start on a missing dir and unknown backends are 
   await assert.rejects(createMonitor('inotify', opts).start(), /watch dir "\/nonexistent\/clsync-test" cannot be read/);
   assert.throws(() => createMonitor('kqueue', opts), OptionError);
 });
+
+test('renameat2 RENAME_EXCHANGE: one event per name naming the other; the watches follow their directories', async () => {
+  const { exchange } = await import('../helpers/exchange.js');
+  const h = await startHarness({
+    setup: (d) => {
+      fs.mkdirSync(path.join(d, 'xa/in'), { recursive: true });
+      fs.mkdirSync(path.join(d, 'p/xb/in'), { recursive: true });
+      fs.writeFileSync(path.join(d, 'f'), '');
+    },
+  });
+  try {
+    await exchange(path.join(h.dir, 'xa'), path.join(h.dir, 'p/xb'));
+    await h.waitFor((e) => e.some((x) => x.path === 'p/xb' && x.exchangedWith !== undefined));
+    assert.deepEqual(h.events, [
+      { path: 'xa', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: 'p/xb' },
+      { path: 'p/xb', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: 'xa' },
+    ]);
+    h.events.length = 0;
+    // what was xa/in is now p/xb/in, and the reverse
+    fs.writeFileSync(path.join(h.dir, 'p/xb/in/one'), '');
+    fs.writeFileSync(path.join(h.dir, 'xa/in/two'), '');
+    await h.waitFor((e) => has(e, 'xa/in/two', IN.CLOSE_WRITE));
+    assert.ok(has(h.events, 'p/xb/in/one', IN.CLOSE_WRITE), JSON.stringify(h.events));
+    h.events.length = 0;
+    // a file with a directory
+    await exchange(path.join(h.dir, 'f'), path.join(h.dir, 'xa'));
+    await h.waitFor((e) => e.some((x) => x.path === 'xa' && x.exchangedWith !== undefined));
+    assert.deepEqual(h.events, [
+      { path: 'f', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: 'xa' },
+      { path: 'xa', mask: IN.MOVED_TO, recursive: true, exchangedWith: 'f' },
+    ]);
+    h.events.length = 0;
+    fs.writeFileSync(path.join(h.dir, 'f/in/three'), '');
+    await h.waitFor((e) => has(e, 'f/in/three', IN.CLOSE_WRITE));
+  } finally {
+    await h.close();
+  }
+});

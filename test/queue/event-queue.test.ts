@@ -111,3 +111,56 @@ test('requeue: a failed batch comes back; newer events keep their state, widened
   assert.equal(again.get('d')?.recursive, true);
   assert.equal(again.get('d')!.mask & IN.CREATE, IN.CREATE);
 });
+
+test('an exchange: both names replaced (recursive when a directory is on either side), each naming the other', () => {
+  const { q } = clockQueue();
+  // as the monitor sends renameat2(RENAME_EXCHANGE) of directory xa and file f
+  q.add({ path: 'xa', mask: IN.MOVED_TO, recursive: true, exchangedWith: 'f' }, 3, false);
+  q.add({ path: 'f', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: 'xa' }, undefined, false);
+  const out = q.take(0, true).sort((x, y) => (x.path < y.path ? -1 : 1));
+  assert.deepEqual(out, [
+    { path: 'f', mask: IN.MOVED_TO | IN.ISDIR, isDir: true, recursive: true, state: 'modified', maybeAtDestination: true, exchanged: true, exchangedWith: 'xa' },
+    { path: 'xa', mask: IN.MOVED_TO, isDir: false, recursive: true, state: 'modified', maybeAtDestination: true, exchanged: true, exchangedWith: 'f' },
+  ]);
+});
+
+test('an exchange is replayable only while it is the one thing that happened to the name', () => {
+  const { q } = clockQueue();
+  const swap = (a: string, b: string): void => {
+    q.add({ path: a, mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: b }, undefined, false);
+    q.add({ path: b, mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: a }, undefined, false);
+  };
+  swap('a', 'b');
+  swap('a', 'c'); // a second exchange of a
+  swap('d', 'e');
+  q.add({ path: 'e', mask: IN.ATTRIB | IN.ISDIR, recursive: false }, undefined, false); // keeps it
+  swap('g', 'h');
+  q.add({ path: 'h', mask: IN.DELETE | IN.ISDIR, recursive: false }, undefined, false); // h is gone
+  const byPath = new Map(q.take(0, true).map((c) => [c.path, c]));
+  assert.equal(byPath.get('a')!.exchangedWith, undefined);
+  assert.equal(byPath.get('a')!.exchanged, true);
+  assert.equal(byPath.get('b')!.exchangedWith, 'a');
+  assert.equal(byPath.get('c')!.exchangedWith, 'a');
+  assert.equal(byPath.get('e')!.exchangedWith, 'd');
+  assert.equal(byPath.get('h')!.state, 'deleted');
+  assert.equal(byPath.get('h')!.exchangedWith, undefined);
+});
+
+test('a directory renamed from below an exchanged path: no rename to replay, content to verify', () => {
+  const { q } = clockQueue();
+  q.add({ path: 'old', mask: IN.MOVED_FROM | IN.ISDIR, recursive: false }, undefined, false);
+  q.add({ path: 'kept', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, movedFrom: 'old' }, undefined, false);
+  q.add({ path: 'xa', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: 'xb' }, undefined, false);
+  q.add({ path: 'xb', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: 'xa' }, undefined, false);
+  q.add({ path: 'xa/in', mask: IN.MOVED_FROM | IN.ISDIR, recursive: false }, undefined, false);
+  q.add({ path: 'out', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, movedFrom: 'xa/in' }, undefined, false);
+  const byPath = new Map(q.take(0, true).map((c) => [c.path, c]));
+  assert.equal(byPath.get('kept')!.movedFrom, 'old');
+  assert.equal(byPath.get('kept')!.exchanged, undefined);
+  assert.equal(byPath.get('out')!.movedFrom, undefined);
+  assert.equal(byPath.get('out')!.exchanged, true);
+  assert.equal(byPath.get('out')!.state, 'created');
+  // the window is over: the same rename later is a plain one again
+  q.add({ path: 'out2', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, movedFrom: 'xa/in2' }, undefined, false);
+  assert.equal(q.take(0, true)[0].movedFrom, 'xa/in2');
+});

@@ -253,3 +253,31 @@ test('plan + real rsync: a directory created while a sync ran is synced whole wi
     );
   });
 });
+
+test('plan: an exchanged directory is verified by checksum, also where a later rename of an ancestor put it', () => {
+  const exchanged = (path: string, mask = IN.MOVED_TO | IN.ISDIR): FilesFromChange => ({ ...change(path, mask, 'modified', true), exchanged: true });
+  const plan = planFilesFrom([exchanged('xa'), exchanged('xb'), change('other', IN.CREATE | IN.ISDIR, 'created', true)]);
+  assert.deepEqual(
+    plan.runs.map((r) => [r.kind, r.paths]),
+    [
+      ['recursive', ['other']],
+      ['recursive-verify', ['xa', 'xb']],
+    ],
+  );
+  // p/xa exchanged, then p renamed to q: q is synced with --checksum
+  const renamed = planFilesFrom([
+    exchanged('p/xa'),
+    change('p', IN.MOVED_FROM | IN.ISDIR, 'deleted'),
+    { ...change('q', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'p' },
+  ]);
+  assert.deepEqual(
+    renamed.runs.filter((r) => r.kind.startsWith('recursive')).map((r) => [r.kind, r.paths]),
+    [
+      ['recursive', ['p/xa']],
+      ['recursive-verify', ['q']],
+    ],
+  );
+  // exchanged files are written: --ignore-times
+  const files = planFilesFrom([{ ...change('f1', IN.MOVED_TO, 'modified'), exchanged: true }]);
+  assert.deepEqual(files.runs.map((r) => [r.kind, r.paths]), [['content', ['f1']]]);
+});
