@@ -4,6 +4,7 @@ import { helpText, loadSettings, VERSION, type Settings } from './options/index.
 import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
+import { execHelperPath } from './exec/helper.js';
 import { nativeString } from './bytes.js';
 
 /** clsync's default `-v` level; each `-v` above it shows per-sync details. */
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     await configureLog(settings);
+    execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
     const daemon = new Daemon(settings);
     installSignals(daemon);
