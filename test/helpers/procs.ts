@@ -2,7 +2,7 @@
  * Looking at processes through /proc: which ones are left, and which are in
  * a process group. Used by the tests that kill the daemon hard.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One live (not zombie) process: its pid, process group and command line. */
 export interface ProcInfo {
@@ -28,4 +28,36 @@ export function liveProcesses(): ProcInfo[] {
     }
   }
   return out;
+}
+
+/** The TCP ports a process listens on (IPv4 and IPv6), found by its socket inodes. */
+export function listeningTcpPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'latin1').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... inode (10th field); 0A = LISTEN
+      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+
+/** Whether a process has a handler installed for `signal` (its bit in SigCgt of /proc/PID/status). */
+export function catchesSignal(pid: number, signal: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << BigInt(signal - 1))) !== 0n;
+  } catch {
+    return false;
+  }
 }
