@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { log } from '../log.js';
 import { signalGroup, track } from './children.js';
 import { execHelperPath, helperArgs, HELPER_PREFIX } from './helper.js';
+import { clearLongTimeout, setLongTimeout } from '../long-timer.js';
 
 /** How one run of a command ended. */
 export interface RunResult {
@@ -128,7 +129,7 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
   let killTimer: NodeJS.Timeout | undefined;
   const timer =
     options.timeoutMs > 0
-      ? setTimeout(() => {
+      ? setLongTimeout(() => {
           timedOut = true;
           log.error(`${options.tag}: still running after ${options.timeoutMs / 1000} s (--timeout-sync): killing it`);
           signalGroup(child, 'SIGTERM');
@@ -143,7 +144,7 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
     else log.warn(`${options.tag}: ${line}`);
   });
   return spawned.ended.then(({ code, signal, error }) => {
-    clearTimeout(timer);
+    clearLongTimeout(timer);
     clearTimeout(killTimer);
     if (error) log.error(`${options.tag}: cannot run "${argv[0]}": ${error.message}`);
     return { code, signal, timedOut, ms: performance.now() - started };

@@ -61,3 +61,12 @@ export function catchesSignal(pid: number, signal: number): boolean {
     return false;
   }
 }
+
+/** CPU time a process has used so far, in seconds (user + system, from /proc/PID/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is the state (3rd field of stat): utime and stime are the 14th and 15th, in clock ticks
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
