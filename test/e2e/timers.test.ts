@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runClsync, startClsync, type ClsyncRun } from '../helpers/clsync.js';
 import { handlerScript, killHard, stopClean, waitConverged, waitForLog } from '../helpers/faults.js';
@@ -48,7 +48,9 @@ async function heldBack(args: string[], name: string, size: number, body?: (run:
   const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, ...args]);
   try {
     await waitForLog(run, /initial sync done/, 'initial sync', 15_000);
-    writeFileSync(join(src, name), 'x'.repeat(size));
+    // written beside the tree and moved in: its one event sees the whole size (a write in place may be seen empty first)
+    writeFileSync(join(base.path, name), 'x'.repeat(size));
+    renameSync(join(base.path, name), join(src, name));
     await sleep(200);
     const cpu = await cpuOver(run, 2000);
     assert.ok(cpu < 0.1, `the daemon used ${cpu} s of CPU in 2 s while waiting:\n${run.output().slice(-2000)}`);
