@@ -63,3 +63,21 @@ test('a handler killed by a signal is reported as killed by that signal', { time
     base.remove();
   }
 });
+
+test('SIGTERM of the daemon: a handler that cleans up on TERM gets the time to, then the daemon exits', { timeout: 30_000 }, async () => {
+  const { base, src, dst } = tempSrcDst('clsync-children-');
+  const started = join(base.path, 'started');
+  const cleaned = join(base.path, 'cleaned');
+  // as rsync does: on TERM, remove what it left half done (here: take 300 ms, then leave a mark)
+  const handler = handlerScript(join(base.path, 'cleans-up'), `trap 'sleep 0.3; touch ${cleaned}; exit 1' TERM\ntouch ${started}\nsleep 60 &\nwait $!`);
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, `-S${handler}`, '-w0', '-t0', '-T0']);
+  try {
+    assert.ok(await waitFor(() => existsSync(started), 10_000), run.output());
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0, run.output());
+    assert.ok(existsSync(cleaned), `the handler was killed before it cleaned up:\n${run.output()}`);
+  } finally {
+    await killHard(run);
+    base.remove();
+  }
+});
