@@ -1,6 +1,7 @@
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { log } from '../log.js';
 import { replaceAtomically } from '../safe-files.js';
+import { OptionError } from '../errors.js';
 
 /** The daemon's states, spelled as clsync writes them (SPEC §2). */
 export type DaemonStatus =
@@ -50,7 +51,11 @@ export class StatusTracker {
 export function writePidFile(path: string | undefined): () => void {
   if (!path) return () => {};
   const content = `${process.pid}\n`;
-  replaceAtomically(path, content, PUBLIC_FILE_MODE);
+  try {
+    replaceAtomically(path, content, PUBLIC_FILE_MODE);
+  } catch (err) {
+    throw new OptionError(`--pid-file ${path}: cannot write: ${(err as Error).message}; give a path in a directory the daemon can write to`);
+  }
   return () => {
     try {
       if (lstatSync(path).isFile() && readFileSync(path, 'latin1') === content) rmSync(path);
