@@ -13,6 +13,14 @@
       "cflags": ["-O2", "-Wall", "-std=gnu11"],
       "cflags!": ["-O3"],
       "libraries": ["-lpthread"]
+    },
+    {
+      "target_name": "clsync-exec",
+      "type": "executable",
+      "sources": ["native/exec_helper.c"],
+      "cflags": ["-O2", "-Wall", "-std=gnu11"],
+      "cflags!": ["-O3"],
+      "ldflags": ["-static"]
     }
   ]
 }

@@ -4,7 +4,16 @@ import { helpText, loadSettings, VERSION, type Settings } from './options/index.
 import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
+import { execHelperPath } from './exec/helper.js';
+import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
 import { nativeString } from './bytes.js';
+
+/**
+ * How long children sent TERM at the end (INT, TERM, a fatal error) may take
+ * to exit before we do: our exit makes their exec helpers KILL them, which
+ * would cut short rsync's removal of its partial files.
+ */
+const CHILDREN_EXIT_GRACE_MS = 2000;
 
 /** clsync's default `-v` level; each `-v` above it shows per-sync details. */
 const DEFAULT_VERBOSITY = 3;
@@ -31,10 +40,15 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     await configureLog(settings);
+    execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
     const daemon = new Daemon(settings);
     installSignals(daemon);
     const end = await daemon.run();
+    if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
+      log.warn(`${runningCount()} handler processes still running ${CHILDREN_EXIT_GRACE_MS / 1000} s after TERM: killing them`);
+      signalAll('SIGKILL');
+    }
     removePidFile();
     if (end.code !== 0) {
       log.error(end.reason);

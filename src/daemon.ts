@@ -12,6 +12,7 @@ import type { ExcludedObject, SyncHandler } from './handlers/handler.js';
 import { StatusTracker } from './control/status.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
+import { clearLongTimeout, setLongTimeout, type LongTimer } from './long-timer.js';
 
 /**
  * How long the queue must stay empty after a sync before
@@ -54,7 +55,8 @@ export class Daemon {
   private lastSyncEnd = 0;
   /** no sync before this time (ms): the backoff after a failure */
   private notBefore = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** the next sync; -t, -T and -w go up to 2^32-1 s, beyond what setTimeout takes */
+  private timer: LongTimer | undefined;
   /** a sync due now: setImmediate, since a 0 ms timer waits at least 1 ms */
   private immediate: NodeJS.Immediate | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
@@ -188,11 +190,11 @@ export class Daemon {
     this.cancelTimer();
     const delay = at - Date.now();
     if (delay <= 0) this.immediate = setImmediate(() => this.syncSoon());
-    else this.timer = setTimeout(() => this.syncSoon(), delay);
+    else this.timer = setLongTimeout(() => this.syncSoon(), delay);
   }
 
   private cancelTimer(): void {
-    clearTimeout(this.timer);
+    clearLongTimeout(this.timer);
     clearImmediate(this.immediate);
   }
 
@@ -205,7 +207,7 @@ export class Daemon {
     if (this.syncing || this.stopping) return;
     if (this.settings.standbyFile && lstatSync(bytesOf(this.settings.standbyFile), { throwIfNoEntry: false })) {
       log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
-      this.timer = setTimeout(() => this.syncSoon(), 1000);
+      this.timer = setLongTimeout(() => this.syncSoon(), 1000);
       return;
     }
     const changes = this.queue.take(Date.now());

@@ -5,6 +5,11 @@ import type { Daemon } from '../daemon.js';
  * Signals of SPEC §8: HUP reread rules; INT and TERM exit now, killing
  * handlers; QUIT finish running handlers then exit; USR2 full resync.
  * A second INT/TERM while ending forces the exit.
+ *
+ * The other signals the C clsync uses must not end the daemon silently
+ * (their default is to terminate): each is logged and ignored. bin/clsync.js
+ * has already caught them with empty listeners before anything else ran,
+ * which for SIGUSR1 also keeps Node's inspector closed.
  */
 export function installSignals(daemon: Daemon): void {
   let terminating = false;
@@ -21,4 +26,10 @@ export function installSignals(daemon: Daemon): void {
   process.on('SIGQUIT', () => void daemon.quit());
   process.on('SIGHUP', () => daemon.reloadRules());
   process.on('SIGUSR2', () => daemon.fullResync());
+  // The C clsync collects finished threads on USR1; here there are none to collect, and the debugger stays closed.
+  process.on('SIGUSR1', () => log.notice('SIGUSR1: ignored (no thread collection to do; the Node.js debugger stays closed)'));
+  // The C clsync's SIGUSR_BLOPINT (16) interrupts a blocking operation of its own threads: nothing of ours blocks on it.
+  process.on('SIGSTKFLT', () => log.notice('signal 16 (SIGSTKFLT): ignored (no blocking thread to interrupt)'));
+  // The C clsync dumps its state to --dump-dir on 29.
+  process.on('SIGIO', () => log.warn('signal 29 (SIGIO): dumping the state (--dump-dir) is not supported yet; ignored'));
 }

@@ -1,5 +1,7 @@
-import { writeFileSync, rmSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { log } from '../log.js';
+import { replaceAtomically } from '../safe-files.js';
+import { OptionError } from '../errors.js';
 
 /** The daemon's states, spelled as clsync writes them (SPEC §2). */
 export type DaemonStatus =
@@ -12,9 +14,13 @@ export type DaemonStatus =
   | 'terminating'
   | 'exiting';
 
+/** Status and pid files can be read by anyone, as the C clsync's are. */
+const PUBLIC_FILE_MODE = 0o644;
+
 /**
  * Keeps the current status: exported to handlers as CLSYNC_STATUS and
- * written to `--status-file` on every change.
+ * written to `--status-file` on every change (replaced atomically: a
+ * symlink planted at its path is replaced, never followed).
  */
 export class StatusTracker {
   private current: DaemonStatus = 'starting';
@@ -30,16 +36,31 @@ export class StatusTracker {
     log.debug(1, `status: ${status}`);
     if (!this.statusFile) return;
     try {
-      writeFileSync(this.statusFile, status + '\n');
+      replaceAtomically(this.statusFile, status + '\n', PUBLIC_FILE_MODE);
     } catch (err) {
       log.warn(`--status-file ${this.statusFile}: cannot write: ${(err as Error).message}`);
     }
   }
 }
 
-/** Write `--pid-file`; returns a function that removes it at exit. */
+/**
+ * Write `--pid-file` (replaced atomically, never through a symlink);
+ * returns a function that removes it at exit if it still holds our pid
+ * (another instance may have taken the name since).
+ */
 export function writePidFile(path: string | undefined): () => void {
   if (!path) return () => {};
-  writeFileSync(path, `${process.pid}\n`);
-  return () => rmSync(path, { force: true });
+  const content = `${process.pid}\n`;
+  try {
+    replaceAtomically(path, content, PUBLIC_FILE_MODE);
+  } catch (err) {
+    throw new OptionError(`--pid-file ${path}: cannot write: ${(err as Error).message}; give a path in a directory the daemon can write to`);
+  }
+  return () => {
+    try {
+      if (lstatSync(path).isFile() && readFileSync(path, 'latin1') === content) rmSync(path);
+    } catch {
+      // gone already
+    }
+  };
 }

@@ -49,3 +49,18 @@ export async function allExited(): Promise<void> {
     running.delete(first);
   }
 }
+
+/**
+ * Resolve once no child is running, or after `ms`: true when none is left.
+ * At exit the daemon gives its TERMed children this long to clean up (rsync
+ * removes its partial files) before its own end makes the exec helpers KILL
+ * them.
+ */
+export async function allExitedWithin(ms: number): Promise<boolean> {
+  if (running.size === 0) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([allExited(), late]);
+  clearTimeout(timer);
+  return running.size === 0;
+}

@@ -1,5 +1,6 @@
 import { log } from '../log.js';
 import { runCommand, type RunOptions, type RunResult } from './run.js';
+import { sleep } from '../long-timer.js';
 
 /** What counts as success and how often to try (SPEC §6 "Execution"). */
 export interface RetryPolicy {
@@ -50,7 +51,7 @@ export async function runWithRetries(
       `${options.tag}: ${describeEnd(result)} (try ${tries}${policy.retries ? ` of ${policy.retries}` : ''}); ` +
         `retrying in ${policy.delayMs / 1000} s`,
     );
-    await new Promise((r) => setTimeout(r, policy.delayMs));
+    await sleep(policy.delayMs);
     if (policy.aborted()) return { ...result, ok: false, tries };
   }
 }

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { log } from '../log.js';
 import { signalGroup, track } from './children.js';
+import { execHelperPath, helperArgs, HELPER_PREFIX } from './helper.js';
+import { clearLongTimeout, setLongTimeout } from '../long-timer.js';
 
 /** How one run of a command ended. */
 export interface RunResult {
@@ -30,7 +32,8 @@ const KILL_GRACE_MS = 5000;
  * Run one command (argv[0] looked up in PATH) and resolve when it exits.
  * Its stdout and stderr are forwarded to the log line by line, so they reach
  * syslog with `-Y syslog` and cannot interleave with our own lines. Spawn
- * failures (ENOENT, EACCES) resolve as exit code 127/126, as a shell would.
+ * failures (ENOENT, EACCES) resolve as exit code 127/126, as a shell would,
+ * and are logged as errors.
  */
 export function runCommand(argv: readonly string[], options: RunOptions): Promise<RunResult> {
   const started = performance.now();
@@ -96,8 +99,13 @@ interface Spawned {
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
 }
 
+/**
+ * Start `argv` through the exec helper, in a process group of its own
+ * (`detached`) that the helper leads: signals to the group reach the command
+ * and its children, and the helper kills the group if the daemon dies.
+ */
 function spawnChild(argv: readonly string[], env: Record<string, string> | undefined, stdin: 'ignore' | 'pipe'): Spawned {
-  const child = spawn(argv[0], argv.slice(1), {
+  const child = spawn(execHelperPath(), helperArgs(argv), {
     env: env ? { ...process.env, ...env } : process.env,
     stdio: [stdin, 'pipe', 'pipe'],
     detached: true,
@@ -121,7 +129,7 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
   let killTimer: NodeJS.Timeout | undefined;
   const timer =
     options.timeoutMs > 0
-      ? setTimeout(() => {
+      ? setLongTimeout(() => {
           timedOut = true;
           log.error(`${options.tag}: still running after ${options.timeoutMs / 1000} s (--timeout-sync): killing it`);
           signalGroup(child, 'SIGTERM');
@@ -130,11 +138,13 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
       : undefined;
   forwardLines(child.stdout, (line) => log.info(`${options.tag}: ${line}`));
   const routine = options.routine;
-  forwardLines(child.stderr, (line) =>
-    routine?.test(line) ? log.info(`${options.tag}: ${line}`) : log.warn(`${options.tag}: ${line}`),
-  );
+  forwardLines(child.stderr, (line) => {
+    if (line.startsWith(HELPER_PREFIX)) log.error(`${options.tag}: ${line.slice(HELPER_PREFIX.length)}`);
+    else if (routine?.test(line)) log.info(`${options.tag}: ${line}`);
+    else log.warn(`${options.tag}: ${line}`);
+  });
   return spawned.ended.then(({ code, signal, error }) => {
-    clearTimeout(timer);
+    clearLongTimeout(timer);
     clearTimeout(killTimer);
     if (error) log.error(`${options.tag}: cannot run "${argv[0]}": ${error.message}`);
     return { code, signal, timedOut, ms: performance.now() - started };

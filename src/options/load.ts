@@ -17,7 +17,7 @@ import { OPTIONS, optionByLong, optionByShort, type OptionSpec } from './table.j
 import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
 import { refuseConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed } from './validate.js';
-import { checkHooks, checkWatchDir, resolveDestination } from './paths.js';
+import { checkHooks, checkWatchDir, refuseOverlap, resolveDestination } from './paths.js';
 
 const TABLE = OPTIONS as readonly OptionSpec[];
 
@@ -73,6 +73,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   requireBasics(c);
   checkWatchDir(c);
   resolveDestination(c);
+  refuseOverlap(c);
   requireDestinationIfUsed(c);
   refuseConflicts(c);
   checkHooks(c);

@@ -47,6 +47,45 @@ export function resolveDestination(c: CollectedOptions): void {
   c.correct('destination-dir', resolved);
 }
 
+/**
+ * A local `-D` must not overlap `-W` (the same directory, or either inside
+ * the other), after resolving symlinks: syncing a tree into itself copies
+ * the copies, or deletes the source. A `-D` that does not exist yet is
+ * resolved through its nearest existing ancestor. Call after checkWatchDir
+ * and resolveDestination.
+ */
+export function refuseOverlap(c: CollectedOptions): void {
+  const watch = c.value('watch-dir');
+  const dest = c.value('destination-dir');
+  if (typeof watch !== 'string' || typeof dest !== 'string' || isRemote(dest)) return;
+  const w = withSlash(watch);
+  const d = withSlash(resolveThroughAncestor(path.resolve(dest)));
+  const relation = w === d ? 'they are the same directory' : d.startsWith(w) ? 'the destination is inside the watched tree' : w.startsWith(d) ? 'the watched tree is inside the destination' : null;
+  if (relation === null) return;
+  throw new OptionError(
+    `${c.nameOf(optionByLong('watch-dir')!)} "${watch}" and ${c.nameOf(optionByLong('destination-dir')!)} "${dest}" overlap ` +
+      `(${relation}); give a destination outside the watched tree and the watched tree outside the destination`,
+  );
+}
+
+/** The real path of `p`, or of its nearest existing ancestor with the missing rest appended. */
+function resolveThroughAncestor(p: string): string {
+  const missing: string[] = [];
+  for (let at = p; ; at = path.dirname(at)) {
+    try {
+      const real = fs.realpathSync(bytes(at), { encoding: 'buffer' }).toString('latin1');
+      return path.join(real, ...missing.reverse());
+    } catch {
+      if (at === path.dirname(at)) return p;
+      missing.push(path.basename(at));
+    }
+  }
+}
+
+function withSlash(p: string): string {
+  return p.endsWith('/') ? p : p + '/';
+}
+
 /** rsync's rule: a colon before the first slash means a remote host; `://` a URL. */
 export function isRemote(dest: string): boolean {
   return dest.includes('://') || /^[^/]*:/.test(dest);

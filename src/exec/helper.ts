@@ -1,0 +1,37 @@
+import { accessSync, constants } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ClsyncError } from '../errors.js';
+
+/**
+ * The exec helper (native/exec_helper.c, built by node-gyp next to the
+ * addon) through which every child is started: it kills the child's whole
+ * process group when the daemon dies, even by SIGKILL. Its contract:
+ * `clsync-exec <parent-pid> -- <program> [<argument>...]`.
+ */
+const HELPER_PATH = fileURLToPath(new URL('../../../build/Release/clsync-exec', import.meta.url));
+
+/** Prefix of the helper's own lines on stderr ("clsync-exec: cannot run ..."). */
+export const HELPER_PREFIX = 'clsync-exec: ';
+
+let checked = false;
+
+/**
+ * The helper's path; the first call checks it is there, so a missing build
+ * ends the daemon with the fix instead of every run failing with 127.
+ */
+export function execHelperPath(): string {
+  if (!checked) {
+    try {
+      accessSync(HELPER_PATH, constants.X_OK);
+    } catch {
+      throw new ClsyncError(`the exec helper ${HELPER_PATH} is missing or not executable; build it with "npm install" (node-gyp rebuild)`);
+    }
+    checked = true;
+  }
+  return HELPER_PATH;
+}
+
+/** The helper's argument vector for running `argv` as a child of this process. */
+export function helperArgs(argv: readonly string[]): string[] {
+  return [String(process.pid), '--', ...argv];
+}
