@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 
@@ -161,6 +162,122 @@ static napi_value js_rename_beneath(napi_env env, napi_callback_info info) {
   return int_value(env, err);
 }
 
+/* ---- looking without following: the source tree ---- */
+
+/*
+ * statBeneath(rootFd, path: Buffer, out: Float64Array(5)): 0 | -errno.
+ * lstat of `path` (relative; "" = root) with no symlink followed in any
+ * component: out = [st_mode, st_nlink, st_dev, st_ino, st_size].
+ * ELOOP/ENOTDIR: an ancestor is a symlink or not a directory; ENOENT: gone.
+ */
+static napi_value js_stat_beneath(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t root_fd;
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &root_fd) != napi_ok ||
+      napi_get_typedarray_info(env, argv[2], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || length < 5)
+    THROW_RET(env, "statBeneath(rootFd, path: Buffer, out: Float64Array(5))");
+  char rel[REL_MAX];
+  int err = get_rel(env, argv[1], rel);
+  if (err) return int_value(env, err);
+  struct stat st;
+  if (!rel[0]) {
+    err = fstat(root_fd, &st) == 0 ? 0 : -errno;
+  } else {
+    char *base;
+    int dfd = open_parent(root_fd, rel, &base);
+    if (dfd < 0) return int_value(env, dfd);
+    err = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+    close(dfd);
+  }
+  if (err) return int_value(env, err);
+  double *out = data;
+  out[0] = st.st_mode;
+  out[1] = (double)st.st_nlink;
+  out[2] = (double)st.st_dev;
+  out[3] = (double)st.st_ino;
+  out[4] = (double)st.st_size;
+  return int_value(env, 0);
+}
+
+/*
+ * listBeneath(rootFd, path: Buffer): Buffer | -errno. The entries of the
+ * directory at `path`, opened with no symlink followed in any component,
+ * packed as { u8 d_type, u8 name length, name bytes } ("." and ".." left out).
+ */
+static napi_value js_list_beneath(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t root_fd;
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &root_fd) != napi_ok) THROW_RET(env, "listBeneath(rootFd, path: Buffer)");
+  char rel[REL_MAX];
+  int err = get_rel(env, argv[1], rel);
+  if (err) return int_value(env, err);
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = BENEATH_RESOLVE;
+  int dfd = (int)syscall(SYS_openat2, root_fd, rel[0] ? rel : ".", &how, sizeof how);
+  if (dfd < 0) return int_value(env, -errno);
+  size_t cap = 4096, len = 0;
+  char *out = malloc(cap);
+  char *dents = malloc(32768);
+  if (!out || !dents) {
+    free(out);
+    free(dents);
+    close(dfd);
+    THROW_RET(env, "listBeneath: out of memory");
+  }
+  for (;;) {
+    long n = syscall(SYS_getdents64, dfd, dents, 32768);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n < 0) err = -errno;
+      break;
+    }
+    for (long off = 0; off < n;) {
+      struct dirent64 *d = (struct dirent64 *)(dents + off);
+      off += d->d_reclen;
+      const char *nm = d->d_name;
+      if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
+      size_t nl = strlen(nm);
+      if (nl > 255) continue; /* cannot happen on Linux (NAME_MAX) */
+      if (len + 2 + nl > cap) {
+        char *bigger = realloc(out, cap * 2 + nl);
+        if (!bigger) {
+          err = -ENOMEM;
+          break;
+        }
+        out = bigger;
+        cap = cap * 2 + nl;
+      }
+      out[len++] = (char)d->d_type;
+      out[len++] = (char)nl;
+      memcpy(out + len, nm, nl);
+      len += nl;
+    }
+    if (err) break;
+  }
+  free(dents);
+  close(dfd);
+  napi_value result;
+  if (err) {
+    free(out);
+    return int_value(env, err);
+  }
+  void *copy;
+  napi_status st = napi_create_buffer_copy(env, len, len ? out : "", &copy, &result);
+  free(out);
+  if (st != napi_ok) THROW_RET(env, "listBeneath: cannot create a buffer");
+  return result;
+}
+
 /* ---- recursive removal, in the thread pool ---- */
 
 #define REMOVE_DENTS 4096
@@ -298,5 +415,7 @@ napi_status register_beneath(napi_env env, napi_value exports) {
   if ((st = define_fn(env, exports, "fdClose", js_fd_close)) != napi_ok) return st;
   if ((st = define_fn(env, exports, "beneathAvailable", js_beneath_available)) != napi_ok) return st;
   if ((st = define_fn(env, exports, "renameBeneath", js_rename_beneath)) != napi_ok) return st;
+  if ((st = define_fn(env, exports, "statBeneath", js_stat_beneath)) != napi_ok) return st;
+  if ((st = define_fn(env, exports, "listBeneath", js_list_beneath)) != napi_ok) return st;
   return define_fn(env, exports, "removeBeneath", js_remove_beneath);
 }

@@ -75,6 +75,17 @@ export interface NativeAddon {
    * it, in the thread pool, never following a symlink: resolves 0 or -errno.
    */
   removeBeneath(rootFd: number, path: Buffer): Promise<number>;
+  /**
+   * lstat of `path` (relative to `rootFd`, '' = itself) without following
+   * any symlink: 0 with `out` = [mode, nlink, dev, ino, size], or -errno
+   * (ELOOP/ENOTDIR: an ancestor is a symlink or not a directory).
+   */
+  statBeneath(rootFd: number, path: Buffer, out: Float64Array): number;
+  /**
+   * The entries of the directory at `path` (relative to `rootFd`), opened
+   * without following any symlink: packed { u8 d_type, u8 length, name }, or -errno.
+   */
+  listBeneath(rootFd: number, path: Buffer): Buffer | number;
 }
 
 /** renameat2 flags (linux/fs.h) for `renameBeneath`. */

@@ -15,12 +15,11 @@
  * rsync's makes rsync exit 23, a race code: the run goes again with a fresh
  * look, which now finds it missing.
  */
-import { bytesOf } from '../bytes.js';
-import { lstatSync, type Stats } from 'node:fs';
 import { log, showPath } from '../log.js';
 import { ancestorIn } from '../rsync/index.js';
 import { errnoName, Errno, type DestinationDoor } from '../destination/index.js';
 import type { RelPath } from '../types.js';
+import type { EntryStat, SourceTree } from '../tree/source.js';
 
 /** A way to delete at the destination (see the module comment). */
 export type DeletionStrategy = 'missing-args' | 'door' | 'per-parent';
@@ -49,22 +48,25 @@ export interface SourceSplit {
 }
 
 /**
- * Split `paths` by what the source (`root`, a byte string) holds now. One
- * lstat for a present path; a missing one is walked from the top to its
- * first component that is not a directory: missing, it is what to delete;
- * a file (the path's parent became one), it is listed instead (`--force`
- * replaces the destination's directory), unless it is a hard-linked file,
- * which is left to the batch that has its creation (sent alone, without its
+ * Split `paths` by what the source holds now, looked at without following
+ * any symlink (src/tree/source.ts). One lstat for a present path; a path
+ * that is not there, or lies below a symlink or a file, is walked from the
+ * top to its first component that is not a directory: missing, it is what
+ * to delete; a symlink or a file (the path's parent became one), it is
+ * listed instead (rsync sends it as what it is, and `--force` replaces the
+ * destination's directory; listing the path below it would make rsync's
+ * sender follow the symlink), unless it is a hard-linked file, which is
+ * left to the batch that has its creation (sent alone, without its
  * partners, it would split its group at the destination).
  */
-export function splitBySource(root: string, paths: readonly RelPath[]): SourceSplit {
+export function splitBySource(tree: SourceTree, paths: readonly RelPath[]): SourceSplit {
   const present: RelPath[] = [];
   const missing = new Set<RelPath>();
-  const seen = new Map<RelPath, Stats | null>();
-  const look = (rel: RelPath): Stats | null => {
+  const seen = new Map<RelPath, EntryStat | null>();
+  const look = (rel: RelPath): EntryStat | null => {
     let st = seen.get(rel);
     if (st === undefined) {
-      st = lstatOrNull(root + '/' + rel);
+      st = tree.lstat(rel) ?? null;
       seen.set(rel, st);
     }
     return st;
@@ -86,14 +88,6 @@ export function splitBySource(root: string, paths: readonly RelPath[]): SourceSp
     }
   }
   return { present, missing: [...missing].filter((p) => ancestorIn(p, missing) === undefined) };
-}
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(bytesOf(path), { throwIfNoEntry: false }) ?? null;
-  } catch {
-    return null; // ENOTDIR: an ancestor is not a directory
-  }
 }
 
 /** Removals through the door at once: the thread pool has 4 threads, and each removal is short. */

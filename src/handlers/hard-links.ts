@@ -1,5 +1,4 @@
-import { readdirSync, type Stats } from 'node:fs';
-import { bytesOf, lstatBytes } from '../bytes.js';
+import type { EntryStat, SourceTree } from '../tree/source.js';
 import type { Change } from '../queue/index.js';
 import { ancestorIn, type FilesFromRun } from '../rsync/index.js';
 import { IN } from '../types.js';
@@ -39,7 +38,8 @@ export class HardLinkPartners {
   /** recursive roots synced lately, oldest first */
   private readonly recentRoots: Array<{ path: string; at: number }> = [];
 
-  constructor(private readonly watchDir: string) {}
+  /** `tree`: reads of the watched tree that never follow a symlink (a partner found through one would make rsync copy what it points to) */
+  constructor(private readonly tree: SourceTree) {}
 
   /**
    * Add known partners to the runs that send hard-linked files, then
@@ -113,7 +113,7 @@ export class HardLinkPartners {
   private addPartnersTo(paths: string[], from: number, stat: SourceStat, fresh: FreshNames, budget: { entries: number }): void {
     const listed = new Set(paths);
     /** inode key → its listed names, with the lstat of one of them */
-    const groups = new Map<string, { names: string[]; st: Stats }>();
+    const groups = new Map<string, { names: string[]; st: EntryStat }>();
     for (const path of paths) {
       const st = stat(path);
       const key = inodeKey(st, true);
@@ -153,7 +153,7 @@ export class HardLinkPartners {
    * recursive roots (newest first), then in the whole tree. Reads at most
    * `budget.entries` directory entries (shared by the batch).
    */
-  private searchNames(st: Stats, usable: (path: string) => boolean, want: number, budget: { entries: number }): string[] {
+  private searchNames(st: EntryStat, usable: (path: string) => boolean, want: number, budget: { entries: number }): string[] {
     const found = new Set<string>();
     const oldest = Date.now() - RECENT_ROOT_MS;
     for (let i = this.recentRoots.length - 1; i >= 0 && budget.entries > 0 && found.size < want; i--) {
@@ -167,7 +167,7 @@ export class HardLinkPartners {
   }
 
   /** Add to `found` the `usable` regular files below `dir` with st's inode, until it holds `want`. */
-  private findInode(dir: string, st: Stats, usable: (path: string) => boolean, found: Set<string>, want: number, budget: { entries: number }): void {
+  private findInode(dir: string, st: EntryStat, usable: (path: string) => boolean, found: Set<string>, want: number, budget: { entries: number }): void {
     for (const child of this.filesBelow(dir, budget)) {
       if (found.has(child) || !usable(child)) continue;
       const other = this.lstat(child);
@@ -185,24 +185,19 @@ export class HardLinkPartners {
     const stack = [dir];
     while (stack.length > 0 && budget.entries > 0) {
       const rel = stack.pop()!;
-      let entries;
-      try {
-        entries = readdirSync(bytesOf(rel === '' ? this.watchDir : this.watchDir + '/' + rel), { withFileTypes: true, encoding: 'buffer' });
-      } catch {
-        continue; // gone, or not a directory any more
-      }
+      const entries = this.tree.list(rel);
+      if (!entries) continue; // gone, or not a directory of the tree any more
       budget.entries -= entries.length;
       for (const e of entries) {
-        const name = e.name.toString('latin1');
-        const child = rel === '' ? name : rel + '/' + name;
-        if (e.isDirectory()) stack.push(child);
-        else if (e.isFile()) yield child;
+        const child = rel === '' ? e.name : rel + '/' + e.name;
+        if (e.isDirectory) stack.push(child);
+        else if (e.isFile) yield child;
       }
     }
   }
 
-  private lstat(path: string): Stats | undefined {
-    return lstatBytes(this.watchDir + '/' + path);
+  private lstat(path: string): EntryStat | undefined {
+    return this.tree.lstat(path);
   }
 }
 
@@ -232,10 +227,10 @@ function isFresh(path: string, fresh: FreshNames): boolean {
 }
 
 /** lstat of a source path relative to the watch dir; undefined when gone. */
-export type SourceStat = (path: string) => Stats | undefined;
+export type SourceStat = (path: string) => EntryStat | undefined;
 
 /** "dev:ino" of a regular file (with more than one link if `linked`), or undefined. */
-function inodeKey(st: Stats | undefined, linked: boolean): string | undefined {
+function inodeKey(st: EntryStat | undefined, linked: boolean): string | undefined {
   return st?.isFile() && (!linked || st.nlink > 1) ? `${st.dev}:${st.ino}` : undefined;
 }
 

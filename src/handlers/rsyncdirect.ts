@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Settings } from '../options/index.js';
 import { HandlerError } from '../errors.js';
@@ -23,7 +23,8 @@ import {
 } from '../rsync/index.js';
 import { describeEnd, runWithRetries } from '../exec/retry.js';
 import { prepareCommand, type PreparedCommand } from '../exec/run.js';
-import { bytesOf, byteString, lstatBytes, nativeString } from '../bytes.js';
+import { bytesOf, byteString, nativeString } from '../bytes.js';
+import { SourceTree, type EntryStat } from '../tree/source.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
 import { expandArgs } from './substitute.js';
@@ -77,6 +78,8 @@ export class RsyncDirectHandler implements SyncHandler {
   private readonly values: Record<string, string>;
   private readonly workers: number;
   private readonly hardLinks: HardLinkPartners;
+  /** the watched tree, read without following symlinks */
+  private readonly source: SourceTree;
   /** the destination as a local directory (bytes), when rsync writes to one we can touch directly */
   private readonly localDestination: Buffer | null;
   /** the local destination directory (directoryIdentity) as the last sync found it */
@@ -108,7 +111,8 @@ export class RsyncDirectHandler implements SyncHandler {
       'destination-dir': (settings.destinationDir ?? '').replace(/\/+$/, ''),
     };
     this.workers = Math.max(1, availableParallelism());
-    this.hardLinks = new HardLinkPartners(this.values['watch-dir']);
+    this.source = new SourceTree(this.values['watch-dir']);
+    this.hardLinks = new HardLinkPartners(this.source);
     const destination = this.values['destination-dir'];
     this.localDestination = !userArgs && destination.startsWith('/') ? bytesOf(destination) : null;
   }
@@ -202,6 +206,7 @@ export class RsyncDirectHandler implements SyncHandler {
     this.warm?.command.discard();
     this.warm = null;
     this.lists.close();
+    this.source.close();
   }
 
   /**
@@ -271,11 +276,10 @@ export class RsyncDirectHandler implements SyncHandler {
 
   /** lstat of source paths, each looked at once for the length of a batch's planning. */
   private batchStat(): SourceStat {
-    const root = this.values['watch-dir'];
-    const seen = new Map<string, Stats | undefined>();
+    const seen = new Map<string, EntryStat | undefined>();
     return (path) => {
       if (seen.has(path)) return seen.get(path);
-      const st = lstatBytes(root + '/' + path);
+      const st = this.source.lstat(path);
       seen.set(path, st);
       return st;
     };
@@ -298,17 +302,18 @@ export class RsyncDirectHandler implements SyncHandler {
   private async runFilesFrom(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext): Promise<boolean> {
     const missingArgs = this.deletion === 'missing-args';
     for (let attempt = 0; attempt <= RACE_RERUNS; attempt++) {
+      // Looked at right before the run: a path below a symlink (or a file) is replaced by that
+      // component, so rsync's sender never follows a symlink a writer swapped in (src/tree/source.ts).
+      const split = splitBySource(this.source, paths);
       let listed: readonly string[];
       if (missingArgs) {
-        // The first try lists the paths as they are; ENOTDIR (a parent became a file) shows as a race code.
-        listed = attempt === 0 ? paths : this.sourceSafePaths(paths);
+        listed = split.missing.length > 0 ? [...split.present, ...split.missing] : split.present;
       } else {
         // Deleted first, then the rest listed: a path that vanishes meanwhile makes rsync exit 23 (a race).
-        const split = splitBySource(this.values['watch-dir'], paths);
         if (split.missing.length > 0 && !(await this.deleteMissing(split.missing, context))) return false;
         listed = split.present;
-        if (listed.length === 0) return true;
       }
+      if (listed.length === 0) return true;
       const input = filesFromList(listed);
       const list = this.lists.write(this.settings.label, 'include', context.iteration, input);
       const warm = attempt === 0 && kind === 'content' ? this.takeWarm() : undefined;
@@ -371,7 +376,7 @@ export class RsyncDirectHandler implements SyncHandler {
     if (this.deletion === 'door' && this.door) left = await removeThroughDoor(this.door, paths);
     for (let attempt = 0; left.length > 0 && attempt <= RACE_RERUNS; attempt++) {
       // a name that is back at the source is left to the batch that has its creation
-      if (attempt > 0) left = splitBySource(this.values['watch-dir'], left).missing;
+      if (attempt > 0) left = splitBySource(this.source, left).missing;
       if (left.length === 0) return true;
       const run = parentDeletion(left);
       const list = this.lists.write(this.settings.label, 'include', context.iteration, run.list);
@@ -420,49 +425,6 @@ export class RsyncDirectHandler implements SyncHandler {
       const covering = recursive.find((r) => r.roots.has(root) || ancestorIn(root, r.roots) !== undefined);
       if (covering) this.hardLinks.addLinkedBelow(covering.run, root, stat);
     }
-  }
-
-  /**
-   * rsync fails a listed path whose parent is no longer a directory
-   * (ENOTDIR: `--delete-missing-args` only covers ENOENT). Such a path is
-   * replaced by its first ancestor component that is not a directory now:
-   * missing, it is deleted at the destination; a file, it replaces the
-   * destination's directory (`--force`).
-   */
-  private sourceSafePaths(paths: readonly string[]): string[] {
-    const root = this.values['watch-dir'];
-    const cache = new Map<string, boolean>();
-    /** a directory, or missing (rsync's ENOENT, which --delete-missing-args handles) */
-    const passable = (rel: string): boolean => {
-      let known = cache.get(rel);
-      if (known === undefined) {
-        try {
-          const st = lstatSync(bytesOf(root + '/' + rel), { throwIfNoEntry: false });
-          known = st === undefined || st.isDirectory();
-        } catch {
-          known = false; // ENOTDIR: an ancestor is a file
-        }
-        cache.set(rel, known);
-      }
-      return known;
-    };
-    const out = new Set<string>();
-    for (const path of paths) {
-      const slash = path.lastIndexOf('/');
-      if (slash < 0 || passable(path.slice(0, slash))) {
-        out.add(path);
-        continue;
-      }
-      let at = path.indexOf('/');
-      while (at > 0 && passable(path.slice(0, at))) at = path.indexOf('/', at + 1);
-      const ancestor = at > 0 ? path.slice(0, at) : path;
-      // A hard-linked file is left to the batch that has its creation (this one or the next): sent
-      // alone in a run without its partners, it would split the group at the destination.
-      const st = lstatBytes(root + '/' + ancestor);
-      if (st?.isFile() && st.nlink > 1) continue;
-      out.add(ancestor);
-    }
-    return [...out];
   }
 
   /** Include/exclude filter lists, split at --rsync-inclimit (the C clsync's way). */

@@ -9,6 +9,7 @@ import { diffTrees, tempDir } from '../helpers/tree.js';
 import { probeDeleteMissingArgs } from '../../src/rsync/probe.js';
 import { parentDeletion, parentDeletionArgs } from '../../src/rsync/delete-parents.js';
 import { splitBySource } from '../../src/handlers/deletions.js';
+import { SourceTree } from '../../src/tree/source.js';
 
 const change = (path: string, mask: number, state: FilesFromChange['state'], recursive = false): FilesFromChange => ({
   path,
@@ -120,7 +121,7 @@ test('real rsync: the three runs mirror odd names, deletions, same-size rewrites
       const listPath = join(lists.path, run.kind);
       let paths = run.paths;
       if (!deleteMissing) {
-        const split = splitBySource(src.path, paths);
+        const split = splitBySource(new SourceTree(src.path), paths);
         if (split.missing.length > 0) {
           const deletion = parentDeletion(split.missing);
           writeFileSync(listPath, deletion.list);

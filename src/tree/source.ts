@@ -1,0 +1,154 @@
+/**
+ * The watched tree as the daemon itself reads it to decide what rsync is
+ * told: lstat and directory listings of paths relative to the watch dir,
+ * resolved beneath the watch dir's fd without following a symlink in any
+ * component (native/beneath.c: openat2 with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS).
+ *
+ * Why: writers of the tree are not trusted. A directory swapped for a
+ * symlink to `/etc` makes `a/x` name a file outside the tree; a plain
+ * lstat or readdir as root would look there, and a path found that way and
+ * listed to rsync makes rsync copy the outside file (its sender follows
+ * symlinks in the directories of a `--files-from` path, as its manual says
+ * of implied directories). Seen from here, a path below a symlink is not in
+ * the tree: `lstat` says it is not there, and the symlink itself is what
+ * rsync is given.
+ *
+ * Kernels before 5.6 (no openat2): plain lstat/readdir, as before, and one
+ * notice at start.
+ */
+import { lstatSync, readdirSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { bytesOf } from '../bytes.js';
+import { log } from '../log.js';
+import { native } from '../native.js';
+import type { RelPath } from '../types.js';
+
+/** What the daemon needs of an lstat of a source path. */
+export interface EntryStat {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  readonly nlink: number;
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+}
+
+/** A directory entry of the tree: its name (byte string) and kind. */
+export interface TreeEntry {
+  name: string;
+  isDirectory: boolean;
+  isFile: boolean;
+}
+
+/** d_type values (dirent.h). */
+const DT_DIR = 4;
+const DT_REG = 8;
+
+/** An lstat result from statBeneath's numbers. */
+class BeneathStat implements EntryStat {
+  constructor(
+    private readonly mode: number,
+    readonly nlink: number,
+    readonly dev: number,
+    readonly ino: number,
+    readonly size: number,
+  ) {}
+
+  isFile(): boolean {
+    return (this.mode & constants.S_IFMT) === constants.S_IFREG;
+  }
+
+  isDirectory(): boolean {
+    return (this.mode & constants.S_IFMT) === constants.S_IFDIR;
+  }
+
+  isSymbolicLink(): boolean {
+    return (this.mode & constants.S_IFMT) === constants.S_IFLNK;
+  }
+}
+
+let fallbackSaid = false;
+
+/** Reads of the watched tree that never follow a symlink (see the module comment). */
+export class SourceTree {
+  /** the watch dir's fd, or -1 when reads go by path (no openat2) */
+  private readonly fd: number;
+  private readonly numbers = new Float64Array(5);
+
+  /** `root`: the watch dir as a byte string (its real path: trusted, opened once). */
+  constructor(private readonly root: string) {
+    let fd = native.dirOpen(bytesOf(root));
+    if (fd >= 0 && native.beneathAvailable(fd) !== 0) {
+      native.fdClose(fd);
+      fd = -1;
+      if (!fallbackSaid) {
+        fallbackSaid = true;
+        log.notice('openat2 is not available (Linux before 5.6): paths in the watched tree are read without the guard against symlinks');
+      }
+    }
+    this.fd = fd;
+  }
+
+  /** lstat of `rel` ('' = the watch dir); undefined when it is not there, or is below a symlink or a file. */
+  lstat(rel: RelPath): EntryStat | undefined {
+    if (this.fd < 0) return this.lstatByPath(rel);
+    const n = this.numbers;
+    if (native.statBeneath(this.fd, bytesOf(rel), n) !== 0) return undefined;
+    return new BeneathStat(n[0], n[1], n[2], n[3], n[4]);
+  }
+
+  /** The entries of the directory `rel`; undefined when it is not a directory of the tree (any more). */
+  list(rel: RelPath): TreeEntry[] | undefined {
+    if (this.fd < 0) return this.listByPath(rel);
+    const packed = native.listBeneath(this.fd, bytesOf(rel));
+    if (typeof packed === 'number') return undefined;
+    const out: TreeEntry[] = [];
+    for (let off = 0; off < packed.length; ) {
+      const type = packed[off];
+      const len = packed[off + 1];
+      const name = packed.toString('latin1', off + 2, off + 2 + len);
+      off += 2 + len;
+      let isDirectory = type === DT_DIR;
+      let isFile = type === DT_REG;
+      if (type === 0) {
+        // DT_UNKNOWN (some file systems): ask, still without following
+        const st = this.lstat(rel === '' ? name : rel + '/' + name);
+        isDirectory = st?.isDirectory() ?? false;
+        isFile = st?.isFile() ?? false;
+      }
+      out.push({ name, isDirectory, isFile });
+    }
+    return out;
+  }
+
+  /** Release the watch dir's fd. */
+  close(): void {
+    if (this.fd >= 0) native.fdClose(this.fd);
+  }
+
+  private absolute(rel: RelPath): Buffer {
+    return bytesOf(rel === '' ? this.root : this.root + '/' + rel);
+  }
+
+  private lstatByPath(rel: RelPath): EntryStat | undefined {
+    try {
+      return lstatSync(this.absolute(rel), { throwIfNoEntry: false });
+    } catch {
+      return undefined; // ENOTDIR: an ancestor is a file
+    }
+  }
+
+  private listByPath(rel: RelPath): TreeEntry[] | undefined {
+    try {
+      return readdirSync(this.absolute(rel), { withFileTypes: true, encoding: 'buffer' }).map((e) => ({
+        name: e.name.toString('latin1'),
+        isDirectory: e.isDirectory(),
+        isFile: e.isFile(),
+      }));
+    } catch {
+      return undefined;
+    }
+  }
+}
