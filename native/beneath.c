@@ -36,6 +36,9 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
+/* Ours, not the kernel's: rename only when `from` is a directory (else -ENOTDIR). */
+#define RENAME_ONLY_DIRECTORY (1u << 30)
+
 #define BENEATH_RESOLVE (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /* Longest relative path accepted (as the kernel's PATH_MAX). */
@@ -154,8 +157,18 @@ static napi_value js_rename_beneath(napi_env env, napi_callback_info info) {
     close(from_dir);
     return int_value(env, to_dir);
   }
+  long r = 0;
+  if (flags & RENAME_ONLY_DIRECTORY) {
+    /* a directory rename replayed: whatever else stands at `from` now (a symlink rsync mirrored) stays */
+    struct stat st;
+    if (fstatat(from_dir, from_base, &st, AT_SYMLINK_NOFOLLOW) != 0) r = -1;
+    else if (!S_ISDIR(st.st_mode)) {
+      errno = ENOTDIR;
+      r = -1;
+    }
+  }
   /* renameat2 never follows the last component of either path */
-  long r = syscall(SYS_renameat2, from_dir, from_base, to_dir, to_base, flags);
+  if (r == 0) r = syscall(SYS_renameat2, from_dir, from_base, to_dir, to_base, flags & ~RENAME_ONLY_DIRECTORY);
   err = r == 0 ? 0 : -errno;
   close(from_dir);
   close(to_dir);

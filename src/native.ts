@@ -94,6 +94,8 @@ export const RenameFlag = {
   NOREPLACE: 1,
   /** swap the two objects atomically (both must exist) */
   EXCHANGE: 2,
+  /** ours, not the kernel's: only when `from` is a directory (else -ENOTDIR) */
+  ONLY_DIRECTORY: 1 << 30,
 } as const;
 
 const require = createRequire(import.meta.url);

@@ -524,9 +524,11 @@ function replayDirectoryRenames(changes: readonly Change[], door: DestinationDoo
   const failed: RelPath[] = [];
   for (const c of changes) {
     if (!isDirectoryRename(c)) continue;
-    // No lstat first (thousands of renames in a churn): renameat2 itself refuses a missing source, a
-    // taken target and a symlink on the way; whatever it moves or refuses, the recursive run makes right.
-    const result = door.rename(c.movedFrom, c.path, RenameFlag.NOREPLACE);
+    // renameat2 itself refuses a missing source, a taken target and a symlink on the way; the old path
+    // must hold a directory (a run of this batch may have put the symlink that replaced it there, and
+    // renaming that would leave the real directory's copy, hard links and all, to be copied again).
+    // Whatever it moves or refuses, the recursive run makes right.
+    const result = door.rename(c.movedFrom, c.path, RenameFlag.NOREPLACE | RenameFlag.ONLY_DIRECTORY);
     if (result === 0) {
       log.debug(2, `renamed ${showPath(c.movedFrom)} to ${showPath(c.path)} at the destination`);
       continue;

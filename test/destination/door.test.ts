@@ -53,9 +53,12 @@ test('door: renames never run through a symlink, never leave the destination, ne
     assert.equal(door.rename('real/sub', 'empty', RenameFlag.NOREPLACE), -Errno.EEXIST);
     assert.equal(door.rename('real/sub', 'taken', 0), -Errno.ENOTEMPTY);
     // the link itself is an object beneath the destination: it may be renamed, its target is untouched
+    assert.equal(door.rename('L', 'L1', RenameFlag.NOREPLACE | RenameFlag.ONLY_DIRECTORY), -Errno.ENOTDIR, 'a directory rename replayed onto a symlink');
+    assert.equal(door.rename('F', 'F1', RenameFlag.ONLY_DIRECTORY), -Errno.ENOTDIR, 'or onto a file');
+    assert.ok(lstatSync(join(dst, 'L')).isSymbolicLink());
     assert.equal(door.rename('L', 'L2', RenameFlag.NOREPLACE), 0);
     assert.ok(lstatSync(join(dst, 'L2')).isSymbolicLink());
-    assert.equal(door.rename('real/sub', 'new\nname \xff', RenameFlag.NOREPLACE), 0);
+    assert.equal(door.rename('real/sub', 'new\nname \xff', RenameFlag.NOREPLACE | RenameFlag.ONLY_DIRECTORY), 0);
     assert.equal(readFileSync(Buffer.from(join(dst, 'new\nname \xff', 'f'), 'latin1'), 'utf8'), 'f');
   });
 });
