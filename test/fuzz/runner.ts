@@ -16,7 +16,7 @@
  * directory): the canary is hashed before and after every seed, and any
  * change fails the seed (kind 'canary'), whatever the trees say.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClsync, type ClsyncRun } from '../helpers/clsync.js';
@@ -29,7 +29,9 @@ import { canaryDamage, canaryState, makeCanary } from './canary.js';
 
 /** The daemon's command line: the seed line of the issue, delays off, and a lists dir the hostile writer plants symlinks in. */
 export function daemonArgs(src: string, dst: string, lists: string): string[] {
-  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', `-L${lists}`];
+  // CLSYNC_FUZZ_DAEMON_LOG=DIR: the daemon logs each run (-d2), and a failed trial's log is kept in DIR
+  const debug = process.env.CLSYNC_FUZZ_DAEMON_LOG ? ['-d2', '-U'] : [];
+  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', `-L${lists}`, ...debug];
 }
 
 /**
@@ -171,6 +173,12 @@ export class FuzzSession {
     if (this.exitedEarly) {
       diffs.push(`clsync exited:\n${this.logTail()}`);
       kinds.add('exited');
+    }
+    const keep = process.env.CLSYNC_FUZZ_DAEMON_LOG;
+    if (keep && diffs.length > 0) {
+      // with the lists the daemon kept (-U), NULs shown as " | "
+      const lists = readdirSync(this.lists).sort().map((f) => `${f}: ${readFileSync(join(this.lists, f), 'latin1').split('\0').join(' | ')}`);
+      writeFileSync(join(keep, `${name}-${Date.now()}.log`), `${diffs.join('\n')}\n---\n${this.run.output()}\n--- lists\n${lists.join('\n')}\n`);
     }
     return { diffs, kinds, failedOps: failed, settleMs: settled };
   }
