@@ -6,6 +6,7 @@ import { log, showPath } from '../log.js';
 import type { Change } from '../queue/index.js';
 import {
   ancestorIn,
+  needsFullSync,
   buildExcludeList,
   buildIncludeLists,
   chunk,
@@ -134,12 +135,13 @@ export class RsyncDirectHandler implements SyncHandler {
 
   private async syncFilesFrom(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     const stat = this.batchStat();
-    const plan = planFilesFrom(changes, (path) => {
+    const linkCount = (path: RelPath): number => {
       const st = stat(path);
       return st?.isFile() ? st.nlink : 1;
-    });
-    this.hardLinks.addPartners(plan.runs, changes, stat);
-    if (plan.full) {
+    };
+    if (needsFullSync(changes)) {
+      const plan = planFilesFrom(changes, linkCount);
+      this.hardLinks.addPartners(plan.runs, changes, stat);
       await this.fullFilesFrom(excluded, context);
       // hard-linked files' names, linked again after the parallel runs (see fullPlan)
       for (const run of plan.runs) await this.runChunks(run, '', context);
@@ -156,8 +158,10 @@ export class RsyncDirectHandler implements SyncHandler {
         return this.fullFilesFrom(excluded, context);
       }
     }
-    const copied = this.door ? replayDirectoryRenames(changes, this.door) : renamedRoots(changes);
-    if (copied.length > 0) this.linkInCopiedRoots(plan.runs, copied, stat);
+    const replayed = this.door ? replayDirectoryMoves(changes, this.door) : { copied: renamedRoots(changes), exchanged: NO_EXCHANGES };
+    const plan = planFilesFrom(changes, linkCount, replayed.exchanged);
+    this.hardLinks.addPartners(plan.runs, changes, stat);
+    if (replayed.copied.length > 0) this.linkInCopiedRoots(plan.runs, replayed.copied, stat);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
       for (const stage of stagesOf(plan.runs)) {
         if (await this.runStage(stage, excludePath, context)) continue;
@@ -511,34 +515,95 @@ export class RsyncDirectHandler implements SyncHandler {
   }
 }
 
+/** What replayDirectoryMoves did at the destination. */
+interface ReplayedMoves {
+  /** new paths of renamed directories the destination could not rename: their recursive runs copy them */
+  copied: RelPath[];
+  /** both names of each exchange swapped at the destination, each → the other, or null when that holds no directory now (see planFilesFrom) */
+  exchanged: ReadonlyMap<RelPath, RelPath | null>;
+}
+
+const NO_EXCHANGES: ReadonlyMap<RelPath, RelPath | null> = new Map();
+
 /**
- * A directory renamed within the tree is renamed at a local destination
- * too, before rsync runs: the recursive run for its new path then finds its
- * content in place (rsync's quick check) instead of copying it all again,
- * and the old path is already gone. Only when the old copy exists and the
- * new name is free (RENAME_NOREPLACE), and never through a symlink at the
- * destination (the door: a hostile source's link there may point anywhere);
- * anything else is left to rsync, which is always right, only slower.
+ * Directories renamed within the tree, and exchanges (renameat2
+ * RENAME_EXCHANGE) with a directory on either side, are done at a local
+ * destination too, before rsync runs, in the order they happened
+ * (Change.replayOrder): the recursive runs then find the content in place
+ * (rsync's quick check) instead of copying it all again, or for an
+ * exchange instead of reading every file on both sides (--checksum).
+ * Renames only when the old copy exists and the new name is free
+ * (RENAME_NOREPLACE); exchanges only when both names exist there; never
+ * through a symlink at the destination (the door: a hostile source's link
+ * there may point anywhere; a symlink standing at a name is swapped as
+ * itself). Anything refused is left to rsync, which is always right, only
+ * slower (a refused exchange is verified, see planFilesFrom).
  */
-function replayDirectoryRenames(changes: readonly Change[], door: DestinationDoor): RelPath[] {
-  const failed: RelPath[] = [];
-  for (const c of changes) {
-    if (!isDirectoryRename(c)) continue;
-    // renameat2 itself refuses a missing source, a taken target and a symlink on the way; the old path
-    // must hold a directory (a run of this batch may have put the symlink that replaced it there, and
-    // renaming that would leave the real directory's copy, hard links and all, to be copied again).
-    // Whatever it moves or refuses, the recursive run makes right.
-    const result = door.rename(c.movedFrom, c.path, RenameFlag.NOREPLACE | RenameFlag.ONLY_DIRECTORY);
-    if (result === 0) {
-      log.debug(2, `renamed ${showPath(c.movedFrom)} to ${showPath(c.path)} at the destination`);
-      continue;
-    }
-    failed.push(c.path);
-    if (result !== -Errno.ENOENT) {
-      log.debug(1, `rename of ${showPath(c.movedFrom)} at the destination refused (${errnoName(result)}); rsync copies it`);
+function replayDirectoryMoves(changes: readonly Change[], door: DestinationDoor): ReplayedMoves {
+  const moves: Array<{ order: number; rename?: Change & { movedFrom: RelPath }; exchange?: [Change, Change] }> = [];
+  const exchanges = replayableExchanges(changes);
+  for (const pair of exchanges) moves.push({ order: Math.min(pair[0].replayOrder ?? 0, pair[1].replayOrder ?? 0), exchange: pair });
+  for (const c of changes) if (isDirectoryRename(c)) moves.push({ order: c.replayOrder ?? 0, rename: c });
+  moves.sort((x, y) => x.order - y.order);
+  const copied: RelPath[] = [];
+  const exchanged = new Map<RelPath, RelPath | null>();
+  for (const { rename, exchange } of moves) {
+    if (rename) {
+      // renameat2 itself refuses a missing source, a taken target and a symlink on the way; the old path
+      // must hold a directory (a run of this batch may have put the symlink that replaced it there, and
+      // renaming that would leave the real directory's copy, hard links and all, to be copied again).
+      // Whatever it moves or refuses, the recursive run makes right.
+      const result = door.rename(rename.movedFrom, rename.path, RenameFlag.NOREPLACE | RenameFlag.ONLY_DIRECTORY);
+      if (result === 0) {
+        log.debug(2, `renamed ${showPath(rename.movedFrom)} to ${showPath(rename.path)} at the destination`);
+        continue;
+      }
+      copied.push(rename.path);
+      if (result !== -Errno.ENOENT) {
+        log.debug(1, `rename of ${showPath(rename.movedFrom)} at the destination refused (${errnoName(result)}); rsync copies it`);
+      }
+    } else if (exchange) {
+      const [a, b] = exchange;
+      const result = door.rename(a.path, b.path, RenameFlag.EXCHANGE);
+      if (result === 0) {
+        log.debug(2, `exchanged ${showPath(a.path)} and ${showPath(b.path)} at the destination`);
+        exchanged.set(a.path, b.isDir ? b.path : null).set(b.path, a.isDir ? a.path : null);
+      } else {
+        log.debug(1, `exchange of ${showPath(a.path)} and ${showPath(b.path)} at the destination refused (${errnoName(result)}); rsync verifies both`);
+      }
     }
   }
-  return failed;
+  return { copied, exchanged };
+}
+
+/**
+ * The exchanges of a batch that can be replayed: two changes that name
+ * each other (Change.exchangedWith), a directory on at least one side
+ * (swapping two files saves nothing: a written file is sent whole), and
+ * neither name at or below the name of another exchange of the batch
+ * (nested exchanges are verified instead: which path a file written below
+ * them is at now depends on their order).
+ */
+function replayableExchanges(changes: readonly Change[]): Array<[Change, Change]> {
+  const named = new Map<RelPath, Change>();
+  for (const c of changes) if (c.exchangedWith !== undefined) named.set(c.path, c);
+  if (named.size === 0) return [];
+  const pairs: Array<[Change, Change]> = [];
+  for (const a of named.values()) {
+    const b = named.get(a.exchangedWith!);
+    if (!b || b.exchangedWith !== a.path || a.path > b.path || !(a.isDir || b.isDir)) continue;
+    if (ancestorIn(a.path, named) !== undefined || ancestorIn(b.path, named) !== undefined) continue;
+    if (hasNamedBelow(a.path, named) || hasNamedBelow(b.path, named)) continue;
+    pairs.push([a, b]);
+  }
+  return pairs;
+}
+
+/** Some key of `named` is strictly below `path`. O(keys): only for the few exchanges of a batch. */
+function hasNamedBelow(path: RelPath, named: ReadonlyMap<RelPath, Change>): boolean {
+  const prefix = path + '/';
+  for (const other of named.keys()) if (other.startsWith(prefix)) return true;
+  return false;
 }
 
 /** Directories renamed within the tree (a remote destination copies them). */

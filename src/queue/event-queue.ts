@@ -52,12 +52,20 @@ export interface Change {
    * The other name of the exchange, when it can be replayed at the
    * destination: this path saw exactly one exchange and no creation or
    * deletion after it in the window. Only a pair of changes that name each
-   * other is one exchange. A replay (renameat2 RENAME_EXCHANGE at the
-   * destination, before the runs) must go before any rename replayed from
-   * below either name, and saves copying only: the runs still verify both
-   * names. Not yet replayed (see docs/decisions.md).
+   * other is one exchange. Also only when nothing was created, deleted or
+   * renamed at either name or above it earlier in the window, and no sync
+   * ran when it was seen: the destination's copy at each name is then the
+   * object the exchange moved (see replayOrder for renames below or above).
    */
   exchangedWith?: RelPath;
+  /**
+   * Where the event that made this change replayable (a directory's rename,
+   * `movedFrom`; an exchange, `exchangedWith`) came in the window: replays
+   * at the destination go in this order. A rename out of a directory before
+   * it was exchanged must be replayed before the exchange, a rename of its
+   * parent after it only after.
+   */
+  replayOrder?: number;
 }
 
 /** A queued entry: a Change in the making plus what merging needs. */
@@ -77,6 +85,8 @@ interface Entry {
   exchanged: boolean;
   /** see Change.exchangedWith; undefined once no longer replayable */
   exchangedWith: RelPath | undefined;
+  /** see Change.replayOrder: the sequence number of the event that set movedFrom or exchangedWith */
+  replayOrder: number;
 }
 
 /** One delay class: its entries and the start of its oldest window. */
@@ -100,6 +110,9 @@ function mayReplace(mask: number): boolean {
   return (mask & IN.MOVED_TO) !== 0;
 }
 
+/** Event bits of an object coming or going at a name (or anything below an overflow). */
+const NAME_CHANGE_BITS = IN.CREATE | IN.DELETE | IN.DELETE_SELF | IN.MOVED_FROM | IN.MOVED_TO | IN.Q_OVERFLOW;
+
 /** Collects, merges and releases change events. */
 export class EventQueue {
   private readonly normal: DelayClass;
@@ -112,6 +125,8 @@ export class EventQueue {
   private readonly exchangedPaths = new Set<RelPath>();
   private readonly thresholdBigfile: number;
   private readonly now: () => number;
+  /** events added so far: the order of replayable renames and exchanges (Change.replayOrder) */
+  private sequence = 0;
 
   /** `now` returns ms; defaults to Date.now (tests pass a fake clock). */
   constructor(options: QueueOptions, now: () => number = Date.now) {
@@ -132,11 +147,17 @@ export class EventQueue {
    * copy, so a later delete of it must still reach the destination.
    */
   add(event: FsEvent, size: number | undefined, syncRunning: boolean): void {
+    this.sequence++;
     if (event.exchangedWith !== undefined) {
+      // The destination's copy at this name is the object the exchange moved only when nothing came
+      // or went at the name or above it earlier in the window (and no sync was copying meanwhile).
+      const replayable = !syncRunning && this.untouchedUpTo(event.path);
       // One name, two facts: its object left, and the other name's arrived.
       this.exchangedPaths.add(event.path);
       this.addClass(event, 'delete', undefined, syncRunning);
       this.addClass(event, 'create', size, syncRunning);
+      const entry = this.entryOf(event.path);
+      if (entry && !replayable) entry.exchangedWith = undefined;
       return;
     }
     if (event.movedFrom !== undefined && this.exchangedPaths.size > 0 && atOrBelowAny(event.movedFrom, this.exchangedPaths)) {
@@ -149,6 +170,22 @@ export class EventQueue {
       return;
     }
     this.addClass(event, classifyMask(event.mask), size, syncRunning);
+  }
+
+  /** The queued entry of `path`, in either class. */
+  private entryOf(path: RelPath): Entry | undefined {
+    return this.normal.entries.get(path) ?? this.bigfile.entries.get(path);
+  }
+
+  /** No object came or went at `path` or any of its ancestors so far in the window. O(depth). */
+  private untouchedUpTo(path: RelPath): boolean {
+    const untouched = (p: RelPath): boolean => {
+      const e = this.entryOf(p);
+      return e === undefined || (!e.recursive && !e.exchanged && (e.mask & NAME_CHANGE_BITS) === 0);
+    };
+    if (!untouched(path) || !untouched('')) return false;
+    for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) if (!untouched(path.slice(0, i))) return false;
+    return true;
   }
 
   private addClass(event: FsEvent, eventClass: EventClass, size: number | undefined, syncRunning: boolean): void {
@@ -178,6 +215,7 @@ export class EventQueue {
         movedFrom: event.movedFrom,
         exchanged: exchange,
         exchangedWith: exchange ? event.exchangedWith : undefined,
+        replayOrder: this.sequence,
       };
       wantClass.entries.set(event.path, entry);
       if (now < wantClass.firstAt) wantClass.firstAt = now;
@@ -198,6 +236,7 @@ export class EventQueue {
     entry.isDir = isDir;
     // a rename is only worth replaying while the entry is still just "created by that rename"
     entry.movedFrom = entry.state === 'created' ? (event.movedFrom ?? entry.movedFrom) : undefined;
+    if (event.movedFrom !== undefined || exchange) entry.replayOrder = this.sequence;
     if (exchange) {
       // a second exchange of the same name in the window cannot be replayed as one
       entry.exchangedWith = entry.exchanged ? undefined : event.exchangedWith;
@@ -241,6 +280,7 @@ export class EventQueue {
         movedFrom: undefined,
         exchanged: c.exchanged ?? false,
         exchangedWith: undefined,
+        replayOrder: 0,
       });
       if (now < this.normal.firstAt) this.normal.firstAt = now;
     }
@@ -277,6 +317,7 @@ export class EventQueue {
         if (e.movedFrom !== undefined && e.state === 'created') change.movedFrom = e.movedFrom;
         if (e.exchanged) change.exchanged = true;
         if (e.exchangedWith !== undefined && e.state !== 'deleted') change.exchangedWith = e.exchangedWith;
+        if (change.movedFrom !== undefined || change.exchangedWith !== undefined) change.replayOrder = e.replayOrder;
         out.push(change);
       }
       cls.entries.clear();

@@ -54,7 +54,11 @@
  * Nor where an exchange (renameat2 RENAME_EXCHANGE) put another directory:
  * the destination holds the other name's files there, same sizes and
  * mtimes, and no write event tells which differ; the recursive run that
- * covers an exchanged path is a `recursive-verify` run.
+ * covers an exchanged path is a `recursive-verify` run. Unless the handler
+ * replayed the exchange at the destination first (`replayedExchanges`):
+ * then each name there holds its object, as after a replayed rename, and
+ * files written in the window below either name are sent again under both
+ * names (a write before the exchange is now under the other one).
  */
 import { IN, type RelPath } from '../types.js';
 
@@ -114,12 +118,22 @@ const CONTENT_BITS = IN.MODIFY | IN.CLOSE_WRITE | IN.CREATE | IN.MOVED_TO;
 /** Event bits of a name coming or going: they change the parent directory's mtime. */
 const NAME_BITS = IN.CREATE | IN.DELETE | IN.MOVED_FROM | IN.MOVED_TO;
 
+/** The batch needs the whole tree synced (the root is recursive: overflow, USR2): planFilesFrom's `full`. */
+export function needsFullSync(changes: readonly FilesFromChange[]): boolean {
+  return changes.some((c) => c.path === '' && c.recursive && c.state !== 'deleted');
+}
+
 /**
  * Sort changes into runs. Paths below a recursive entry are dropped (the
  * recursive run covers them). Deletions and plain changes go first so a name
  * freed by a deletion is free before a recursive run reuses it.
  */
-export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: LinkCount = () => 1): FilesFromPlan {
+export function planFilesFrom(
+  changes: readonly FilesFromChange[],
+  linkCount: LinkCount = () => 1,
+  /** see NO_EXCHANGES */
+  replayedExchanges: ReadonlyMap<RelPath, RelPath | null> = NO_EXCHANGES,
+): FilesFromPlan {
   const recursiveRoots = new Set<RelPath>();
   /** renamed directories, old path → new path, in the order they happened (the queue's order) */
   const renamed: Array<[RelPath, RelPath]> = [];
@@ -139,7 +153,7 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   // An exchanged directory holds the other name's files, which the destination has under that name
   // with the same sizes and mtimes: the recursive run that covers it (where it is now) checks content.
   for (const c of changes) {
-    if (!c.exchanged || c.state === 'deleted' || recursiveRoots.size === 0) continue;
+    if (!c.exchanged || c.state === 'deleted' || recursiveRoots.size === 0 || replayedExchanges.has(c.path)) continue;
     const now = renames.currentPath(c.path) ?? c.path;
     const root = recursiveRoots.has(now) ? now : ancestorIn(now, recursiveRoots);
     if (root !== undefined) verifyRoots.add(root);
@@ -177,12 +191,17 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
       }
     }
     if (written && untrusted.size > 0) {
-      if (renamedTo !== undefined || ancestorIn(c.path, untrusted) !== undefined) {
+      /** below a replayed exchange: the same path below the other name (where it is if written before) */
+      const swapped = replayedExchanges.size > 0 ? swappedPaths(c.path, replayedExchanges) : NO_PATHS;
+      if (renamedTo !== undefined || swapped.length > 0 || ancestorIn(c.path, untrusted) !== undefined) {
         // the old path itself needs nothing: the renamed directory's own entry deletes it;
         // a hard-linked file is written in place (after the recursive run), keeping its group
-        const path = renamedTo ?? c.path;
-        if (c.state !== 'deleted' && linkCount(path) > 1) inplaceAfter.push(path);
-        else contentAfter.push(path);
+        const paths = [renamedTo ?? c.path];
+        for (const other of swapped) paths.push(renames.currentPath(other) ?? other);
+        for (const path of paths) {
+          if (c.state !== 'deleted' && linkCount(path) > 1) inplaceAfter.push(path);
+          else contentAfter.push(path);
+        }
         continue;
       }
     }
@@ -209,6 +228,40 @@ export function planFilesFrom(changes: readonly FilesFromChange[], linkCount: Li
   if (inplaceAfter.length) runs.push({ kind: 'inplace', paths: inplaceAfter, stage: 4 });
   if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter, stage: 5 });
   return { full: false, runs, root };
+}
+
+/**
+ * Both names of each exchange replayed at the destination: each → the
+ * other, or null when the other holds no directory now (nothing written
+ * below this name before the exchange can be below it).
+ */
+const NO_EXCHANGES: ReadonlyMap<RelPath, RelPath | null> = new Map();
+
+const NO_PATHS: readonly RelPath[] = [];
+
+/**
+ * For `path` below names of replayed exchanges: every other path its file
+ * may be at now, whichever of those exchanges came before its write (the
+ * same path below the other name, at each exchanged ancestor, and so on).
+ * Empty when no exchanged name is above it. O(depth) per path found.
+ */
+function swappedPaths(path: RelPath, exchanges: ReadonlyMap<RelPath, RelPath | null>): readonly RelPath[] {
+  if (ancestorIn(path, exchanges) === undefined) return NO_PATHS;
+  const found = new Set<RelPath>([path]);
+  const todo = [path];
+  while (todo.length > 0) {
+    const at = todo.pop()!;
+    for (let i = at.indexOf('/'); i > 0; i = at.indexOf('/', i + 1)) {
+      const other = exchanges.get(at.slice(0, i));
+      if (other === undefined || other === null) continue;
+      const moved = other + at.slice(i);
+      if (found.has(moved)) continue;
+      found.add(moved);
+      todo.push(moved);
+    }
+  }
+  found.delete(path);
+  return [...found];
 }
 
 /** A change of something that is not a directory and was not deleted (a file, a symlink, …). */

@@ -9,10 +9,12 @@
  * same size and mtime on both sides for that reason.
  */
 import { test } from 'node:test';
-import { appendFileSync, mkdirSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pause, withMirror } from '../helpers/mirror.js';
+import { pause, withMirror, type Mirror } from '../helpers/mirror.js';
 import { exchange } from '../helpers/exchange.js';
+import { diffSnapshots, fullSnapshot } from '../helpers/compare.js';
 
 /** One moment for every file: the quick check cannot tell them apart. */
 const SAME_TIME = 1_600_000_000;
@@ -131,4 +133,179 @@ test('a directory renamed out of an exchanged one right after the exchange', asy
     writeFileSync(join(m.src, 'moved', 'deep', 'new'), 'watched');
     await m.converge('written after', 5000);
   });
+});
+
+/*
+ * Replayed exchanges. The daemon waits (--standby-file) while the source
+ * changes, so everything below is one batch and no sync runs meanwhile.
+ */
+const STANDBY = ({ out }: { out: string }): string[] => [`--standby-file=${join(out, 'standby')}`];
+
+/** Hold syncs while `body` changes the source; the batch goes when it is done. */
+async function oneBatch(m: Mirror, body: () => Promise<void> | void): Promise<void> {
+  await pause(200);
+  writeFileSync(join(m.out, 'standby'), '');
+  await pause(100);
+  await body();
+  await pause(100); // every event is read and queued before syncs go on
+  unlinkSync(join(m.out, 'standby'));
+}
+
+/** Rewrite `path` with `fill`, same size, and give it back its mtime (the quick check cannot see it). */
+function rewriteSameSize(path: string, fill: string): void {
+  const { mtime } = statSync(path);
+  writeFileSync(path, fill.repeat(64));
+  utimesSync(path, mtime, mtime);
+}
+
+const inode = (path: string): number => statSync(path).ino;
+
+/** Equal, and the syncs of the setup are over (a late one re-copies a file whose mtime was set after it was sent). */
+async function settled(m: Mirror): Promise<void> {
+  await pause(500);
+  await m.converge('settled');
+}
+
+test('an exchange is replayed at the destination: nothing copied, writes before and after it arrive', async () => {
+  await withMirror(
+    async (m) => {
+      makeDir(join(m.src, 'xa'), 'a');
+      makeDir(join(m.src, 'xb'), 'b');
+      await m.converge('setup');
+      await settled(m);
+      const wasA = inode(join(m.dst, 'xa', 'in', 'deep', 'file'));
+      const wasB = inode(join(m.dst, 'xb', 'in', 'deep', 'file'));
+      await oneBatch(m, async () => {
+        rewriteSameSize(join(m.src, 'xa', 'in', 'file'), 'c'); // before: now xb/in/file
+        await exchange(join(m.src, 'xa'), join(m.src, 'xb'));
+        rewriteSameSize(join(m.src, 'xa', 'file'), 'd'); // after: B's file
+      });
+      await m.converge('exchanged', 5000);
+      // the destination's copies swapped places instead of being read and rewritten
+      assert.equal(inode(join(m.dst, 'xa', 'in', 'deep', 'file')), wasB, 'xa was not the old xb: the exchange was not replayed');
+      assert.equal(inode(join(m.dst, 'xb', 'in', 'deep', 'file')), wasA, 'xb was not the old xa: the exchange was not replayed');
+    },
+    { extraArgs: STANDBY },
+  );
+});
+
+test('an exchange is never replayed through or onto what a planted destination symlink points at', async () => {
+  await withMirror(
+    async (m) => {
+      const victim = join(m.out, 'victim');
+      makeDir(victim, 'v');
+      makeDir(join(m.src, 'xa'), 'a');
+      makeDir(join(m.src, 'xb'), 'b');
+      mkdirSync(join(m.src, 'p'));
+      makeDir(join(m.src, 'p', 'xc'), 'c');
+      makeDir(join(m.src, 'xd'), 'd');
+      await m.converge('setup');
+      const before = fullSnapshot(m.out);
+      // in place of one side, and in place of the parent of another
+      rmSync(join(m.dst, 'xb'), { recursive: true });
+      symlinkSync(victim, join(m.dst, 'xb'));
+      rmSync(join(m.dst, 'p'), { recursive: true });
+      mkdirSync(join(victim, 'xc'));
+      symlinkSync(victim, join(m.dst, 'p'));
+      const victimNow = fullSnapshot(m.out);
+      await oneBatch(m, async () => {
+        await exchange(join(m.src, 'xa'), join(m.src, 'xb'));
+        await exchange(join(m.src, 'p', 'xc'), join(m.src, 'xd'));
+      });
+      await m.converge('exchanged', 5000);
+      assert.deepEqual(diffSnapshots(victimNow, fullSnapshot(m.out)), [], 'something outside the destination changed');
+      assert.ok(before.size > 0);
+    },
+    { extraArgs: STANDBY },
+  );
+});
+
+test('a directory exchanged with a symlink to outside in one batch: replayed, the outside untouched', async () => {
+  await withMirror(
+    async (m) => {
+      const canary = join(m.out, 'canary');
+      makeDir(canary, 'c');
+      makeDir(join(m.src, 'd'), 'd');
+      symlinkSync(canary, join(m.src, 'l'));
+      symlinkSync(join(m.dst, '..'), join(m.src, 'up'));
+      await m.converge('setup');
+      await settled(m);
+      const was = inode(join(m.dst, 'd', 'in', 'deep', 'file'));
+      const outside = fullSnapshot(m.out);
+      await oneBatch(m, async () => {
+        await exchange(join(m.src, 'd'), join(m.src, 'l'));
+        writeFileSync(join(m.src, 'l', 'in', 'new'), 'written where the directory went');
+      });
+      await m.converge('directory and symlink exchanged', 5000);
+      assert.equal(inode(join(m.dst, 'l', 'in', 'deep', 'file')), was, 'the exchange was not replayed');
+      await oneBatch(m, async () => {
+        await exchange(join(m.src, 'l'), join(m.src, 'up'));
+        rewriteSameSize(join(m.src, 'up', 'file'), 'u');
+      });
+      await m.converge('exchanged with the link to the destination parent', 5000);
+      assert.deepEqual(diffSnapshots(outside, fullSnapshot(m.out)), [], 'something outside the destination changed');
+    },
+    { extraArgs: STANDBY },
+  );
+});
+
+test('an exchange with renames below and above it, before and after, in one batch', async () => {
+  await withMirror(
+    async (m) => {
+      makeDir(join(m.src, 'xa'), 'a');
+      makeDir(join(m.src, 'xb'), 'b');
+      mkdirSync(join(m.src, 'p'));
+      makeDir(join(m.src, 'p', 'one'), 'o');
+      makeDir(join(m.src, 'two'), 't');
+      makeDir(join(m.src, 'xc'), 'c');
+      makeDir(join(m.src, 'xd'), 'd');
+      makeDir(join(m.src, 'xe'), 'e');
+      mkdirSync(join(m.src, 'xe', 'sub'));
+      sameSizeFile(join(m.src, 'xe', 'sub', 'file'), 'e');
+      await m.converge('setup');
+      await oneBatch(m, async () => {
+        // below, after: the rename out is not replayed (xa/in is B's now), the exchange is
+        await exchange(join(m.src, 'xa'), join(m.src, 'xb'));
+        renameSync(join(m.src, 'xa', 'in'), join(m.src, 'moved'));
+        rewriteSameSize(join(m.src, 'moved', 'deep', 'file'), 'm');
+        // above, after: p renamed once p/one was exchanged
+        await exchange(join(m.src, 'p', 'one'), join(m.src, 'two'));
+        rewriteSameSize(join(m.src, 'p', 'one', 'in', 'file'), 'p');
+        renameSync(join(m.src, 'p'), join(m.src, 'q'));
+        // below, before: the rename must be replayed first, or C's copy of `in` would move
+        renameSync(join(m.src, 'xc', 'in'), join(m.src, 'cin'));
+        await exchange(join(m.src, 'xc'), join(m.src, 'xd'));
+        // into, after
+        renameSync(join(m.src, 'xe', 'sub'), join(m.src, 'xc', 'sub'));
+      });
+      await m.converge('exchanged and renamed', 5000);
+      writeFileSync(join(m.src, 'q', 'one', 'in', 'deep', 'late'), 'watched');
+      writeFileSync(join(m.src, 'moved', 'deep', 'late'), 'watched');
+      await m.converge('written after', 5000);
+    },
+    { extraArgs: STANDBY },
+  );
+});
+
+test('a burst of exchanges in one batch, with writes before and after each', async () => {
+  await withMirror(
+    async (m) => {
+      const pairs = 40;
+      for (let i = 0; i < pairs; i++) {
+        makeDir(join(m.src, `a${i}`), 'x');
+        makeDir(join(m.src, `b${i}`), 'y');
+      }
+      await m.converge('setup', 15_000);
+      await oneBatch(m, async () => {
+        for (let i = 0; i < pairs; i++) {
+          if (i % 3 === 0) rewriteSameSize(join(m.src, `a${i}`, 'in', 'file'), 'q');
+          await exchange(join(m.src, `a${i}`), join(m.src, `b${i}`));
+          if (i % 4 === 0) await exchange(join(m.src, `a${i}`), join(m.src, `b${i}`)); // and back
+          if (i % 5 === 0) rewriteSameSize(join(m.src, `b${i}`, 'in', 'deep', 'file'), 'r');
+        }
+      });
+      await m.converge('exchanged', 10_000);
+    },
+    { extraArgs: STANDBY },
+  );
 });

@@ -119,8 +119,8 @@ test('an exchange: both names replaced (recursive when a directory is on either 
   q.add({ path: 'f', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: 'xa' }, undefined, false);
   const out = q.take(0, true).sort((x, y) => (x.path < y.path ? -1 : 1));
   assert.deepEqual(out, [
-    { path: 'f', mask: IN.MOVED_TO | IN.ISDIR, isDir: true, recursive: true, state: 'modified', maybeAtDestination: true, exchanged: true, exchangedWith: 'xa' },
-    { path: 'xa', mask: IN.MOVED_TO, isDir: false, recursive: true, state: 'modified', maybeAtDestination: true, exchanged: true, exchangedWith: 'f' },
+    { path: 'f', mask: IN.MOVED_TO | IN.ISDIR, isDir: true, recursive: true, state: 'modified', maybeAtDestination: true, exchanged: true, exchangedWith: 'xa', replayOrder: 2 },
+    { path: 'xa', mask: IN.MOVED_TO, isDir: false, recursive: true, state: 'modified', maybeAtDestination: true, exchanged: true, exchangedWith: 'f', replayOrder: 1 },
   ]);
 });
 
@@ -163,4 +163,38 @@ test('a directory renamed from below an exchanged path: no rename to replay, con
   // the window is over: the same rename later is a plain one again
   q.add({ path: 'out2', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, movedFrom: 'xa/in2' }, undefined, false);
   assert.equal(q.take(0, true)[0].movedFrom, 'xa/in2');
+});
+
+test('an exchange is not replayable after a name at or above it came or went, or while a sync ran', () => {
+  const { q } = clockQueue();
+  const swap = (a: string, b: string, syncRunning = false): void => {
+    q.add({ path: a, mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: b }, undefined, syncRunning);
+    q.add({ path: b, mask: IN.MOVED_TO | IN.ISDIR, recursive: true, exchangedWith: a }, undefined, syncRunning);
+  };
+  // the name replaced before: the destination's copy is not the object the exchange moved
+  q.add({ path: 'a', mask: IN.DELETE | IN.ISDIR, recursive: false }, undefined, false);
+  q.add({ path: 'a', mask: IN.CREATE | IN.ISDIR, recursive: true }, undefined, false);
+  swap('a', 'b');
+  // a parent renamed in before
+  q.add({ path: 'p', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, movedFrom: 'old' }, undefined, false);
+  swap('p/c', 'd');
+  // seen while a sync ran (it may have copied either object under either name)
+  swap('e', 'f', true);
+  // only written below before, and a parent renamed after: still replayable
+  q.add({ path: 'g/file', mask: IN.CLOSE_WRITE, recursive: false }, undefined, false);
+  q.add({ path: 'r/s', mask: IN.ATTRIB | IN.ISDIR, recursive: false }, undefined, false);
+  swap('g', 'r/s');
+  q.add({ path: 'r', mask: IN.MOVED_FROM | IN.ISDIR, recursive: false }, undefined, false);
+  q.add({ path: 'r2', mask: IN.MOVED_TO | IN.ISDIR, recursive: true, movedFrom: 'r' }, undefined, false);
+  const byPath = new Map(q.take(0, true).map((c) => [c.path, c]));
+  assert.equal(byPath.get('a')!.exchangedWith, undefined);
+  assert.equal(byPath.get('b')!.exchangedWith, 'a'); // one side alone is no pair: not replayed
+  assert.equal(byPath.get('p/c')!.exchangedWith, undefined);
+  assert.equal(byPath.get('e')!.exchangedWith, undefined);
+  assert.equal(byPath.get('f')!.exchangedWith, undefined);
+  assert.equal(byPath.get('g')!.exchangedWith, 'r/s');
+  assert.equal(byPath.get('r/s')!.exchangedWith, 'g');
+  // the rename of r came after the exchange: replayed after it
+  assert.ok(byPath.get('r2')!.replayOrder! > byPath.get('r/s')!.replayOrder!);
+  assert.ok(byPath.get('p')!.replayOrder! < byPath.get('g')!.replayOrder!);
 });

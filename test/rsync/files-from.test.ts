@@ -282,3 +282,33 @@ test('plan: an exchanged directory is verified by checksum, also where a later r
   const files = planFilesFrom([{ ...change('f1', IN.MOVED_TO, 'modified'), exchanged: true }]);
   assert.deepEqual(files.runs.map((r) => [r.kind, r.paths]), [['content', ['f1']]]);
 });
+
+test('plan: an exchange replayed at the destination is trusted; files written below either name go under both', () => {
+  const exchanged = (path: string): FilesFromChange => ({ ...change(path, IN.MOVED_TO | IN.ISDIR, 'modified', true), exchanged: true });
+  const replayed = new Map([
+    ['xa', 'q/xb'],
+    ['q/xb', 'xa'],
+  ]);
+  const plan = planFilesFrom(
+    [
+      exchanged('xa'),
+      exchanged('q/xb'),
+      change('xa/in/f', IN.CLOSE_WRITE, 'modified'),
+      change('q/xb/g', IN.CREATE, 'created'),
+      { ...change('r', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'q' },
+      change('q', IN.MOVED_FROM | IN.ISDIR, 'deleted'),
+    ],
+    () => 1,
+    replayed,
+  );
+  const runs = Object.fromEntries(plan.runs.map((r) => [r.kind + r.stage, r.paths.sort()]));
+  assert.deepEqual(runs, {
+    plain0: ['q'],
+    recursive3: ['q/xb', 'r', 'xa'],
+    // q was renamed to r after the exchange: paths below q/xb follow the rename
+    content5: ['r/xb/g', 'r/xb/in/f', 'xa/g', 'xa/in/f'],
+  });
+  // not replayed: verified
+  const verified = planFilesFrom([exchanged('xa'), exchanged('xb')], () => 1);
+  assert.deepEqual(verified.runs.map((r) => r.kind), ['recursive-verify']);
+});
