@@ -67,12 +67,7 @@ export class HardLinkPartners {
     const budget = { entries: SEARCH_BUDGET };
     for (const run of runs) {
       if (run.kind !== 'inplace' && run.kind !== 'link' && !isRecursive(run.kind)) continue;
-      const whole = this.addPartnersTo(run.paths, 0, stat, fresh, budget, run.kind === 'inplace');
-      // Every name of each file listed: -H puts them all on the new copy, and nothing is written in
-      // place. In place, a name replaced by another file just before rsync looked (its event still to
-      // come) had that file's data written into the group's copy at the destination, for every name
-      // of the group (fuzz seed 2).
-      if (run.kind === 'inplace' && whole) run.kind = 'content';
+      this.addPartnersTo(run.paths, 0, stat, fresh, budget, run.kind === 'inplace');
     }
     // Files inside this batch's recursive runs are not remembered one by one: the search of recent
     // recursive roots finds them (and sparing their lstat matters in a churn).
@@ -130,10 +125,9 @@ export class HardLinkPartners {
    * - otherwise (a listed name the destination has) one more name, the
    *   remembered one or the first found, in case the destination has the
    *   group apart.
-   * The names of one file are looked at once, not once each. True when
-   * every name each file has in the tree is listed now.
+   * The names of one file are looked at once, not once each.
    */
-  private addPartnersTo(paths: string[], from: number, stat: SourceStat, fresh: FreshNames, budget: { entries: number }, written = false): boolean {
+  private addPartnersTo(paths: string[], from: number, stat: SourceStat, fresh: FreshNames, budget: { entries: number }, written = false): void {
     const listed = new Set(paths);
     /** inode key → its listed names, with the lstat of one of them */
     const groups = new Map<string, { names: string[]; st: EntryStat }>();
@@ -150,7 +144,6 @@ export class HardLinkPartners {
       const key = inodeKey(stat(paths[i]), true);
       if (key) wanted.add(key);
     }
-    let whole = true;
     for (const key of wanted) {
       const { names, st } = groups.get(key)!;
       if (names.length >= st.nlink) continue;
@@ -158,18 +151,12 @@ export class HardLinkPartners {
       let found: string[];
       const remembered = this.byInode.get(key);
       if (written && anchored) {
-        const every = this.everyName(key, st, names, listed, budget);
-        found = every.names;
-        if (!every.whole) whole = false;
+        found = this.everyName(key, st, names, listed, budget);
       } else if (remembered !== undefined && !listed.has(remembered) && !isFresh(remembered, fresh) && inodeKey(this.lstat(remembered), false) === key) {
         // the partner is looked at now: it may have been renamed or replaced since it was remembered
         found = [remembered];
-        if (names.length + 1 < st.nlink) whole = false;
       } else {
-        const want = anchored ? 1 : st.nlink - names.length;
-        found = this.searchNames(st, (path) => !listed.has(path), want, budget);
-        // fewer than wanted with budget left: the whole tree was read, the other names are outside it
-        if (names.length + found.length < st.nlink && !(found.length < want && budget.entries > 0)) whole = false;
+        found = this.searchNames(st, (path) => !listed.has(path), anchored ? 1 : st.nlink - names.length, budget);
         const old = found.find((name) => !isFresh(name, fresh));
         if (old !== undefined) this.byInode.set(key, old);
       }
@@ -178,26 +165,23 @@ export class HardLinkPartners {
         listed.add(partner);
       }
     }
-    return whole;
   }
 
   /**
    * The names of the file `key` not `listed`: those found for it before
    * when its link count and each of them still hold (an lstat each),
    * otherwise a search (bounded by `budget`) for the ones not listed.
-   * `whole`: they are all the names the file has in the tree.
    */
-  private everyName(key: string, st: EntryStat, names: readonly string[], listed: ReadonlySet<string>, budget: { entries: number }): { names: string[]; whole: boolean } {
+  private everyName(key: string, st: EntryStat, names: readonly string[], listed: ReadonlySet<string>, budget: { entries: number }): string[] {
     const known = this.groups.get(key);
     if (known && known.nlink === st.nlink && known.names.every((name) => names.includes(name) || inodeKey(this.lstat(name), false) === key)) {
-      return { names: known.names.filter((name) => !listed.has(name)), whole: true };
+      return known.names.filter((name) => !listed.has(name));
     }
     const want = st.nlink - names.length;
     const found = this.searchNames(st, (path) => !listed.has(path), want, budget);
-    // kept when whole: every name found, or the whole tree read (the rest are outside it)
-    const whole = found.length === want || budget.entries > 0;
-    if (whole) this.groups.set(key, { nlink: st.nlink, names: [...names, ...found] });
-    return { names: found, whole };
+    // kept when the search was complete: every name found, or the whole tree read (the rest are outside it)
+    if (found.length === want || budget.entries > 0) this.groups.set(key, { nlink: st.nlink, names: [...names, ...found] });
+    return found;
   }
 
   /**

@@ -287,18 +287,18 @@ test('new names of old files made a moment apart (events in two batches) join th
  * each recursive run while `hold` exists in the outside dir (after saying so
  * in `held`), for the test to write meanwhile.
  */
-function holdingRuns(out: string, argument: string): string[] {
+function holdingRecursiveRuns(out: string): string[] {
   const script = handlerScript(
     join(out, 'rsync-hold.sh'),
     [
-      `case " $* " in *" ${argument} "*) if [ -e '${out}/hold' ]; then touch '${out}/held'; while [ -e '${out}/hold' ]; do sleep 0.02; done; fi;; esac`,
+      `case " $* " in *" -r "*) if [ -e '${out}/hold' ]; then touch '${out}/held'; while [ -e '${out}/hold' ]; do sleep 0.02; done; fi;; esac`,
       'exec rsync "$@"',
     ].join('\n'),
   );
   return [`-S${script}`];
 }
 
-async function whileRunHeld(out: string, start: () => void, meanwhile: () => void): Promise<void> {
+async function whileRecursiveRunHeld(out: string, start: () => void, meanwhile: () => void): Promise<void> {
   writeFileSync(join(out, 'hold'), '');
   start();
   assert.ok(await waitFor(() => existsSync(join(out, 'held')), 5000, 10), 'no recursive run was held');
@@ -318,34 +318,13 @@ test('a write to a group while a renamed directory holding one name is synced ke
       linkSync(join(m.src, 'r', 'a'), join(m.src, 'c')); // the name remembered last: the partner one would get
       await m.converge('setup');
       await pause(200);
-      await whileRunHeld(
+      await whileRecursiveRunHeld(
         m.out,
         () => renameSync(join(m.src, 'r'), join(m.src, 'r2')), // replayed at the destination, then synced with -r
         () => appendFileSync(join(m.src, 'b'), ' and more'), // r2/a changed: the held run replaces it
       );
       await m.converge('written while the renamed directory was synced', 5000);
     },
-    { extraArgs: ({ out }) => holdingRuns(out, '-r') },
-  );
-});
-
-test('a name of a group replaced by another file while the write to the group is synced leaves the group as it is', async () => {
-  await withMirror(
-    async (m) => {
-      writeFileSync(join(m.src, 'a'), 'shared');
-      linkSync(join(m.src, 'a'), join(m.src, 'b'));
-      await pause(100);
-      linkSync(join(m.src, 'a'), join(m.src, 'c')); // the name remembered last: the partner one would get
-      await m.converge('setup');
-      await pause(200);
-      writeFileSync(join(m.out, 'other'), 'another file, longer than the group');
-      await whileRunHeld(
-        m.out,
-        () => appendFileSync(join(m.src, 'a'), ' and more'), // a's run lists c too
-        () => renameSync(join(m.out, 'other'), join(m.src, 'c')), // c is another file when rsync looks
-      );
-      await m.converge('a name replaced while the group was synced', 5000);
-    },
-    { extraArgs: ({ out }) => holdingRuns(out, '--ignore-times') },
+    { extraArgs: ({ out }) => holdingRecursiveRuns(out) },
   );
 });
