@@ -10,6 +10,9 @@ import { IN } from '../types.js';
  */
 const REMEMBERED = 65_536;
 
+/** How many files written with more than one link keep the names found for them (see `groups`). */
+const REMEMBERED_GROUPS = 4_096;
+
 /**
  * Directories synced recursively that are searched first for the partner of
  * a new hard link nobody remembers (their files were never in a batch one
@@ -35,6 +38,12 @@ const NEW_NAME_BITS = IN.CREATE | IN.MOVED_TO | IN.CLOSE_WRITE;
  */
 export class HardLinkPartners {
   private readonly byInode = new RecentMap<string, string>(REMEMBERED);
+  /**
+   * Every name found for a written hard-linked file, with its link count
+   * then: while the count is the same and the names still are the file's,
+   * a file written again and again is not searched for again.
+   */
+  private readonly groups = new RecentMap<string, { nlink: number; names: string[] }>(REMEMBERED_GROUPS);
   /** recursive roots synced lately, oldest first */
   private readonly recentRoots: Array<{ path: string; at: number }> = [];
 
@@ -58,7 +67,7 @@ export class HardLinkPartners {
     const budget = { entries: SEARCH_BUDGET };
     for (const run of runs) {
       if (run.kind !== 'inplace' && run.kind !== 'link' && !isRecursive(run.kind)) continue;
-      this.addPartnersTo(run.paths, 0, stat, fresh, budget);
+      this.addPartnersTo(run.paths, 0, stat, fresh, budget, run.kind === 'inplace');
     }
     // Files inside this batch's recursive runs are not remembered one by one: the search of recent
     // recursive roots finds them (and sparing their lstat matters in a churn).
@@ -105,12 +114,20 @@ export class HardLinkPartners {
    *   a new group of new names beside the destination's one (two `ln` of an
    *   old file in one window, then a write through a new name, never
    *   reached the old name);
+   * - when the file's data was written (`written`: an `inplace` run), every
+   *   other name found too: a run of an earlier batch that listed one name
+   *   while the data changed (this write, whose event came after that
+   *   batch was planned) replaced that name's file with a new one, apart
+   *   from the names not in that run; `-H` joins it again. One partner
+   *   missed it whenever the remembered name was another (fuzz seeds 105,
+   *   109: a renamed directory's recursive run, a new directory's run that
+   *   listed partners after the `inplace` run of the same batch);
    * - otherwise (a listed name the destination has) one more name, the
    *   remembered one or the first found, in case the destination has the
    *   group apart.
    * The names of one file are looked at once, not once each.
    */
-  private addPartnersTo(paths: string[], from: number, stat: SourceStat, fresh: FreshNames, budget: { entries: number }): void {
+  private addPartnersTo(paths: string[], from: number, stat: SourceStat, fresh: FreshNames, budget: { entries: number }, written = false): void {
     const listed = new Set(paths);
     /** inode key → its listed names, with the lstat of one of them */
     const groups = new Map<string, { names: string[]; st: EntryStat }>();
@@ -133,8 +150,10 @@ export class HardLinkPartners {
       const anchored = names.some((name) => !isFresh(name, fresh));
       let found: string[];
       const remembered = this.byInode.get(key);
-      // the partner is looked at now: it may have been renamed or replaced since it was remembered
-      if (remembered !== undefined && !listed.has(remembered) && !isFresh(remembered, fresh) && inodeKey(this.lstat(remembered), false) === key) {
+      if (written && anchored) {
+        found = this.everyName(key, st, names, listed, budget);
+      } else if (remembered !== undefined && !listed.has(remembered) && !isFresh(remembered, fresh) && inodeKey(this.lstat(remembered), false) === key) {
+        // the partner is looked at now: it may have been renamed or replaced since it was remembered
         found = [remembered];
       } else {
         found = this.searchNames(st, (path) => !listed.has(path), anchored ? 1 : st.nlink - names.length, budget);
@@ -146,6 +165,23 @@ export class HardLinkPartners {
         listed.add(partner);
       }
     }
+  }
+
+  /**
+   * The names of the file `key` not `listed`: those found for it before
+   * when its link count and each of them still hold (an lstat each),
+   * otherwise a search (bounded by `budget`) for the ones not listed.
+   */
+  private everyName(key: string, st: EntryStat, names: readonly string[], listed: ReadonlySet<string>, budget: { entries: number }): string[] {
+    const known = this.groups.get(key);
+    if (known && known.nlink === st.nlink && known.names.every((name) => names.includes(name) || inodeKey(this.lstat(name), false) === key)) {
+      return known.names.filter((name) => !listed.has(name));
+    }
+    const want = st.nlink - names.length;
+    const found = this.searchNames(st, (path) => !listed.has(path), want, budget);
+    // kept when the search was complete: every name found, or the whole tree read (the rest are outside it)
+    if (found.length === want || budget.entries > 0) this.groups.set(key, { nlink: st.nlink, names: [...names, ...found] });
+    return found;
   }
 
   /**

@@ -382,6 +382,8 @@ export class InotifyMonitor implements Monitor {
     }
     let overflow = false;
     let lastWasMoveFrom = false;
+    /** the MOVED_FROM that is the second half of an exchange with a name not watched (see halfExchangeAfter) */
+    let exchangedOut: RawRecord | null = null;
     const end = buf.length;
     let off = 0;
     while (off + EVENT_HEADER <= end) {
@@ -420,12 +422,16 @@ export class InotifyMonitor implements Monitor {
       let movedFrom: RelPath | undefined;
       if (mask & IN.MOVED_FROM && name !== '') {
         const child = mask & IN.ISDIR ? table.child(node, name) : NO_NODE;
-        (moves ??= []).push({ cookie, node: child, wd, name, mask, path, eventIndex: batch.length });
+        // The object that left is not the one at the name now: the MOVED_TO before it said all there is.
+        const halfExchange = exchangedOut !== null && exchangedOut.cookie === cookie && exchangedOut.wd === wd && exchangedOut.name === name;
+        exchangedOut = null;
+        (moves ??= []).push({ cookie, node: child, wd, name, mask, path, eventIndex: halfExchange ? -1 : batch.length });
         lastWasMoveFrom = true;
-        batch.push({ path, mask, recursive: false });
+        if (!halfExchange) batch.push({ path, mask, recursive: false });
         continue;
       }
       const from = mask & IN.MOVED_TO && name !== '' ? takeMove(moves, cookie) : null;
+      if (mask & IN.MOVED_TO && name !== '' && !from) exchangedOut = halfExchangeAfter(buf, off, end, wd, name, cookie, mask, this.options.watchDir, path);
       if (from) {
         const exchange = exchangeAfter(buf, off, end, from, wd, name);
         // A directory moved onto a directory the table has: a rename(2) over an empty one, or the first
@@ -627,6 +633,34 @@ function nextNotSelf(buf: Buffer, off: number, end: number): RawRecord | null {
     if (!(r.mask & IN.MOVE_SELF)) return r;
   }
   return null;
+}
+
+/**
+ * The MOVED_FROM right after an unpaired MOVED_TO of the same name (parent
+ * `wd`, `name`), when the two are one exchange with a name this monitor
+ * does not see (outside the tree, or in a directory not watched yet):
+ * renameat2(RENAME_EXCHANGE) of that name (first) with ours queues MOVED_TO
+ * ours, then MOVED_FROM ours (the object that left) with the next cookie.
+ * Taken as a deletion after the MOVED_TO, it dropped the object that is
+ * there now (fuzz seeds 174, 198: a directory exchanged in was sent without
+ * its content). Only when the name holds an object of the moved-in type
+ * now: `mv out/a x; mv x out/b` gives the same records, and x is gone then.
+ */
+function halfExchangeAfter(
+  buf: Buffer,
+  off: number,
+  end: number,
+  wd: number,
+  name: string,
+  cookie: number,
+  mask: number,
+  watchDir: string,
+  path: RelPath,
+): RawRecord | null {
+  const r = nextNotSelf(buf, off, end);
+  if (!r || !(r.mask & IN.MOVED_FROM) || r.wd !== wd || r.name !== name || r.cookie === cookie) return null;
+  const st = lstatBytes(byteString(watchDir) + '/' + path);
+  return st && st.isDirectory() === ((mask & IN.ISDIR) !== 0) ? r : null;
 }
 
 /**

@@ -98,6 +98,30 @@ test('a file exchanged with a directory, both ways', async () => {
   });
 });
 
+test('exchanged with a name outside the tree: the object that came stays, whatever the types', async () => {
+  // The outside name first: the watched directory sees MOVED_TO x, then MOVED_FROM x (the object that left)
+  // with the next cookie. Taken for a deletion after the arrival, a directory was sent without its content.
+  await withMirror(async (m) => {
+    sameSizeFile(join(m.src, 'f'), 'f');
+    makeDir(join(m.src, 'd'), 'd');
+    sameSizeFile(join(m.src, 'g'), 'g');
+    makeDir(join(m.src, 'e'), 'e');
+    makeDir(join(m.out, 'od'), 'o');
+    sameSizeFile(join(m.out, 'of'), 'o');
+    makeDir(join(m.out, 'oe'), 'p');
+    sameSizeFile(join(m.out, 'og'), 'q');
+    await m.converge('setup');
+    await exchange(join(m.out, 'od'), join(m.src, 'f'));
+    await exchange(join(m.out, 'of'), join(m.src, 'd'));
+    await exchange(join(m.out, 'oe'), join(m.src, 'e'));
+    await exchange(join(m.out, 'og'), join(m.src, 'g'));
+    await m.converge('exchanged with outside names', 5000);
+    writeFileSync(join(m.src, 'f', 'in', 'deep', 'new'), 'the directory that came is watched');
+    writeFileSync(join(m.src, 'e', 'in', 'new'), 'this one too');
+    await m.converge('written in them', 5000);
+  });
+});
+
 test('a directory exchanged with symlinks to outside places, to / and to the destination', async () => {
   await withMirror(async (m) => {
     makeDir(join(m.src, 'd'), 'd');

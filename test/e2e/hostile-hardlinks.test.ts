@@ -4,9 +4,12 @@
  * through one name changes the content seen through all of them.
  */
 import { test } from 'node:test';
-import { appendFileSync, chmodSync, linkSync, mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { appendFileSync, chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pause, withMirror } from '../helpers/mirror.js';
+import { handlerScript } from '../helpers/faults.js';
+import { waitFor } from '../helpers/tree.js';
 
 /*
  * rsync -H links only names that are in the same transfer. The handler adds
@@ -272,5 +275,56 @@ test('new names of old files made a moment apart (events in two batches) join th
         for (let i = 0; i < 20; i++) writeFileSync(join(src, 'a', `orig${i}`), `data ${i}\n`);
       },
     },
+  );
+});
+
+/*
+ * A write to a group's data while a run that lists one of its names goes (the
+ * write's event is in the next batch): rsync sees that name's data changed and
+ * replaces its file with a new one, apart from the names not in that run. The
+ * next batch has the write: the written name is sent with every name of the
+ * file found, not one, so -H joins the split one again. The -S wrapper holds
+ * each recursive run while `hold` exists in the outside dir (after saying so
+ * in `held`), for the test to write meanwhile.
+ */
+function holdingRecursiveRuns(out: string): string[] {
+  const script = handlerScript(
+    join(out, 'rsync-hold.sh'),
+    [
+      `case " $* " in *" -r "*) if [ -e '${out}/hold' ]; then touch '${out}/held'; while [ -e '${out}/hold' ]; do sleep 0.02; done; fi;; esac`,
+      'exec rsync "$@"',
+    ].join('\n'),
+  );
+  return [`-S${script}`];
+}
+
+async function whileRecursiveRunHeld(out: string, start: () => void, meanwhile: () => void): Promise<void> {
+  writeFileSync(join(out, 'hold'), '');
+  start();
+  assert.ok(await waitFor(() => existsSync(join(out, 'held')), 5000, 10), 'no recursive run was held');
+  meanwhile();
+  await pause(100);
+  rmSync(join(out, 'hold'));
+  rmSync(join(out, 'held'));
+}
+
+test('a write to a group while a renamed directory holding one name is synced keeps the group', async () => {
+  await withMirror(
+    async (m) => {
+      mkdirSync(join(m.src, 'r'));
+      writeFileSync(join(m.src, 'r', 'a'), 'shared');
+      linkSync(join(m.src, 'r', 'a'), join(m.src, 'b'));
+      await pause(100);
+      linkSync(join(m.src, 'r', 'a'), join(m.src, 'c')); // the name remembered last: the partner one would get
+      await m.converge('setup');
+      await pause(200);
+      await whileRecursiveRunHeld(
+        m.out,
+        () => renameSync(join(m.src, 'r'), join(m.src, 'r2')), // replayed at the destination, then synced with -r
+        () => appendFileSync(join(m.src, 'b'), ' and more'), // r2/a changed: the held run replaces it
+      );
+      await m.converge('written while the renamed directory was synced', 5000);
+    },
+    { extraArgs: ({ out }) => holdingRecursiveRuns(out) },
   );
 });
