@@ -235,6 +235,8 @@ export interface SeedFailure {
   shrunk: boolean;
   /** the failure report as printed */
   report: string;
+  /** the kinds of differences the seed showed in the run */
+  kinds?: FailureKind[];
 }
 
 /** Summary of a fuzz run. */
@@ -321,7 +323,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       log,
     });
     if (failure.shrunk) shrinkLeft--;
-    report.failures.push(failure);
+    report.failures.push({ ...failure, kinds: [...f.kinds] });
     log(failure.report);
   }
   report.ms = Date.now() - started;
