@@ -304,19 +304,20 @@ export function isInPlace(kind: FilesFromRun): boolean {
 }
 
 /**
- * Names of this batch's changes that got another object (created, moved
- * in: IN_CREATE, IN_MOVED_TO) where the destination may still hold the old
- * one (Change.maybeAtDestination). That old object may be a copy that
- * other names share there (a hard-linked file's): an in-place run must not
- * write through such a name (a hard-linked file renamed over a name of
- * another group wrote its data into that group's copy, for good), so it
- * gets a new file first (see the handler).
+ * Names of this batch's changes that got another object where the
+ * destination may still hold the old one: moved in (IN_MOVED_TO: rename()
+ * replaces silently), or deleted and created again in the window. That old
+ * object may be a copy other names share there (a hard-linked file's): an
+ * in-place run must not write through such a name (a hard-linked file
+ * renamed over a name of another group wrote its data into that group's
+ * copy, for good), so the handler removes it there first. A plain creation
+ * (IN_CREATE, no delete before it) had nothing at the destination.
  */
 export function replacingNames(changes: readonly Change[]): Set<string> {
   const names = new Set<string>();
   for (const c of changes) {
-    if (c.isDir || c.state === 'deleted' || !c.maybeAtDestination || !(c.mask & (IN.CREATE | IN.MOVED_TO))) continue;
-    names.add(c.path);
+    if (c.isDir || c.state === 'deleted' || !c.maybeAtDestination) continue;
+    if (c.mask & IN.MOVED_TO || (c.state === 'modified' && c.mask & IN.CREATE)) names.add(c.path);
   }
   return names;
 }

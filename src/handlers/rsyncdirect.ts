@@ -16,6 +16,7 @@ import {
   planFilesFrom,
   rsyncArgsExpansion,
   rsyncExitMeaning,
+  rsyncPattern,
   RSYNC_ROUTINE_STDERR,
   type FilesFromRun,
   type FilesFromRunPlan,
@@ -223,8 +224,11 @@ export class RsyncDirectHandler implements SyncHandler {
    * file's copy would put the data into another file's copy, seen through
    * all its names:
    * - a name that got another object in this batch (a rename over it) may
-   *   still be the old object's name at the destination: sent first as a
-   *   new file of its own (not in place), then in place with its partners;
+   *   still be the old object's name at the destination: removed there
+   *   first (unlinkAtDestination). rsync `-H` then links it to a listed
+   *   partner's copy there, or makes a new file. (Sent first as a new file
+   *   of its own instead, it may be the name rsync writes and links the
+   *   others to: the names not listed would stay apart on the old copy.)
    * - a name replaced after the batch was planned, before rsync read it
    *   (fuzz seed 2): found after the run by its inode, then sent as a new
    *   file, and the names still of the file it was are sent in place again,
@@ -234,7 +238,7 @@ export class RsyncDirectHandler implements SyncHandler {
    */
   private async runInPlace(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext, guard: InPlaceGuard): Promise<boolean> {
     const replacing = guard.replacing.size > 0 ? paths.filter((path) => guard.replacing.has(path)) : [];
-    if (replacing.length > 0 && !(await this.runFilesFrom('content', replacing, excludePath, context))) return false;
+    if (replacing.length > 0 && !(await this.unlinkAtDestination(replacing, context))) return false;
     let listed = paths;
     let listedKind = kind;
     for (let attempt = 0; attempt <= RACE_RERUNS; attempt++) {
@@ -387,6 +391,31 @@ export class RsyncDirectHandler implements SyncHandler {
       if (this.aborted()) return true;
     }
     return false;
+  }
+
+  /**
+   * Remove `names` at the destination although the source has them (see
+   * runInPlace): through the door when it is open, otherwise (or what it
+   * could not remove) with a per-parent deletion run whose sender hides
+   * them (`H` rules), so the receiver deletes them as extraneous. False
+   * when that run kept racing.
+   */
+  private async unlinkAtDestination(names: readonly RelPath[], context: SyncContext): Promise<boolean> {
+    const left = this.door ? await removeThroughDoor(this.door, names) : names;
+    if (left.length === 0) return true;
+    const run = parentDeletion(left);
+    const hide = Buffer.from(left.map((name) => `H ${rsyncPattern(name, false)}\0`).join(''), 'latin1');
+    const list = this.lists.write(this.settings.label, 'include', context.iteration, run.list);
+    const rules = this.lists.write(this.settings.label, 'exclude', context.iteration, Buffer.concat([hide, run.rules]));
+    try {
+      // a merge file, not --exclude-from (which knows only `+ ` and `- `); --from0 applies to it too
+      const args = ['-aH', '--force', '--from0', '-d', '--delete', `--filter=merge ${byteString(rules.path)}`, `--files-from=${byteString(list.path)}`];
+      const code = await this.runRsync(args, context, `rsync (unlink, ${left.length})`, {}, RSYNC_RACE_CODES);
+      return !RSYNC_RACE_CODES.has(code);
+    } finally {
+      list.done();
+      rules.done();
+    }
   }
 
   /**

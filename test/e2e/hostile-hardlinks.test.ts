@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pause, withMirror } from '../helpers/mirror.js';
+import { pause, withMirror, type Mirror } from '../helpers/mirror.js';
 import { handlerScript } from '../helpers/faults.js';
 import { waitFor } from '../helpers/tree.js';
 
@@ -359,16 +359,32 @@ test('a name of a group replaced by another file while the write to the group is
   );
 });
 
+/*
+ * The same without a race: a hard-linked file renamed over a name of another
+ * group is written in place through that name (its run goes `--inplace`), into
+ * the other group's copy. The name is removed at the destination first: through
+ * the door for a local destination, or, with the user's own arguments (the
+ * destination may be remote), by a run whose sender hides it.
+ */
+async function renameOverAnotherGroup(m: Mirror): Promise<void> {
+  mkdirSync(join(m.src, 'd'));
+  writeFileSync(join(m.src, 'd', 'a'), 'group one');
+  linkSync(join(m.src, 'd', 'a'), join(m.src, 'b'));
+  linkSync(join(m.src, 'd', 'a'), join(m.src, 'd', 'c'));
+  writeFileSync(join(m.src, 'f'), 'group two, longer than group one');
+  linkSync(join(m.src, 'f'), join(m.src, 'g'));
+  await m.converge('setup');
+  await pause(200);
+  renameSync(join(m.src, 'f'), join(m.src, 'd', 'c')); // d/c leaves group one for group two
+  await m.converge('a name of one group renamed into another', 5000);
+  appendFileSync(join(m.src, 'b'), ' and more'); // group one's copy must not hold d/c any more
+  await m.converge('group one written', 5000);
+}
+
 test('a hard-linked file renamed over a name of another group leaves that group as it is', async () => {
-  await withMirror(async (m) => {
-    writeFileSync(join(m.src, 'a'), 'group one');
-    linkSync(join(m.src, 'a'), join(m.src, 'b'));
-    linkSync(join(m.src, 'a'), join(m.src, 'c'));
-    writeFileSync(join(m.src, 'f'), 'group two, longer than group one');
-    linkSync(join(m.src, 'f'), join(m.src, 'g'));
-    await m.converge('setup');
-    await pause(200);
-    renameSync(join(m.src, 'f'), join(m.src, 'c')); // c leaves group one for group two
-    await m.converge('a name of one group renamed into another', 5000);
-  });
+  await withMirror(renameOverAnotherGroup);
+});
+
+test('a hard-linked file renamed over a name of another group, with the user\'s rsync arguments (no door)', async () => {
+  await withMirror(renameOverAnotherGroup, { extraArgs: ({ src }) => ['--', '%RSYNC-ARGS%', `${src}/`, `${join(src, '..', 'dst')}/`] });
 });
