@@ -367,15 +367,16 @@ test('a name of a group replaced by another file while the write to the group is
  * destination may be remote), by a run whose sender hides it.
  */
 async function renameOverAnotherGroup(m: Mirror): Promise<void> {
-  mkdirSync(join(m.src, 'd'));
-  writeFileSync(join(m.src, 'd', 'a'), 'group one');
-  linkSync(join(m.src, 'd', 'a'), join(m.src, 'b'));
-  linkSync(join(m.src, 'd', 'a'), join(m.src, 'd', 'c'));
-  writeFileSync(join(m.src, 'f'), 'group two, longer than group one');
-  linkSync(join(m.src, 'f'), join(m.src, 'g'));
+  writeFileSync(join(m.src, 'a'), 'group one');
+  linkSync(join(m.src, 'a'), join(m.src, 'b'));
+  linkSync(join(m.src, 'a'), join(m.src, 'c'));
+  mkdirSync(join(m.src, 'e'));
+  writeFileSync(join(m.src, 'e', 'f'), 'group two, longer than group one');
+  linkSync(join(m.src, 'e', 'f'), join(m.src, 'e', 'g'));
   await m.converge('setup');
   await pause(200);
-  renameSync(join(m.src, 'f'), join(m.src, 'd', 'c')); // d/c leaves group one for group two
+  // c leaves group one for group two; its run lists c and e/g, and rsync -H writes the first (c) and links e/g to it
+  renameSync(join(m.src, 'e', 'f'), join(m.src, 'c'));
   await m.converge('a name of one group renamed into another', 5000);
   appendFileSync(join(m.src, 'b'), ' and more'); // group one's copy must not hold d/c any more
   await m.converge('group one written', 5000);
