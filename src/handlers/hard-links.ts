@@ -81,6 +81,67 @@ export class HardLinkPartners {
   }
 
   /**
+   * The inode ("dev:ino") of each hard-linked file listed in the `inplace`
+   * and `link` runs, as the batch was planned (`stat`: the batch's lstat;
+   * partners added by addPartners are looked at here). replacedDuring
+   * compares them after the run. Empty, at no cost, without such runs.
+   */
+  plannedInodes(runs: ReadonlyArray<{ kind: FilesFromRun; paths: string[] }>, stat: SourceStat): PlannedInodes {
+    const planned = new Map<string, string>();
+    for (const run of runs) {
+      if (!isInPlace(run.kind)) continue;
+      for (const path of run.paths) {
+        const key = inodeKey(stat(path), true);
+        if (key) planned.set(path, key);
+      }
+    }
+    return planned;
+  }
+
+  /**
+   * After an in-place run of `paths`: the names that were another file when
+   * planned (another inode now, or gone), and for each such file the names
+   * that still are it. rsync wrote in place through a replaced name: its new
+   * data went into the destination's copy of the planned file, which every
+   * name of that file shares there (fuzz seed 2: a rename over the name just
+   * before rsync read it). The replaced names want a copy of their own, the
+   * others their file's data again, in place. Undefined when nothing was
+   * replaced: one lstat per hard-linked name listed.
+   */
+  replacedDuring(paths: readonly string[], planned: PlannedInodes): { replaced: string[]; others: string[] } | undefined {
+    if (planned.size === 0) return undefined;
+    const replaced: string[] = [];
+    const replacedKeys = new Set<string>();
+    const kept = new Map<string, string[]>();
+    for (const path of paths) {
+      const key = planned.get(path);
+      if (key === undefined) continue;
+      if (inodeKey(this.lstat(path), false) === key) {
+        const names = kept.get(key);
+        if (names) names.push(path);
+        else kept.set(key, [path]);
+      } else {
+        replaced.push(path);
+        replacedKeys.add(key);
+      }
+    }
+    if (replaced.length === 0) return undefined;
+    const others: string[] = [];
+    for (const key of replacedKeys) {
+      const names = kept.get(key) ?? this.knownNames(key);
+      // one name still of the file is enough: written in place, its copy is every name's
+      if (names.length > 0) others.push(...names);
+    }
+    return { replaced, others };
+  }
+
+  /** Names remembered for the file `key` that still are it (an lstat each): none listed in the run is left. */
+  private knownNames(key: string): string[] {
+    const names = [...(this.groups.get(key)?.names ?? []), this.byInode.get(key)].filter((name): name is string => name !== undefined);
+    return [...new Set(names)].filter((name) => inodeKey(this.lstat(name), false) === key);
+  }
+
+  /**
    * A renamed directory the destination does not have is copied whole by
    * `run` (recursive), and `-H` links only names in that run: its hard-linked
    * files are listed in the run with a partner each (no walk reported them:
@@ -236,6 +297,33 @@ export class HardLinkPartners {
     return this.tree.lstat(path);
   }
 }
+
+/** The runs that write hard-linked files in place (`--inplace`): see files-from.ts. */
+export function isInPlace(kind: FilesFromRun): boolean {
+  return kind === 'inplace' || kind === 'link';
+}
+
+/**
+ * Names of this batch's changes that got another object where the
+ * destination may still hold the old one: moved in (IN_MOVED_TO: rename()
+ * replaces silently), or deleted and created again in the window. That old
+ * object may be a copy other names share there (a hard-linked file's): an
+ * in-place run must not write through such a name (a hard-linked file
+ * renamed over a name of another group wrote its data into that group's
+ * copy, for good), so the handler removes it there first. A plain creation
+ * (IN_CREATE, no delete before it) had nothing at the destination.
+ */
+export function replacingNames(changes: readonly Change[]): Set<string> {
+  const names = new Set<string>();
+  for (const c of changes) {
+    if (c.isDir || c.state === 'deleted' || !c.maybeAtDestination) continue;
+    if (c.mask & IN.MOVED_TO || (c.state === 'modified' && c.mask & IN.CREATE)) names.add(c.path);
+  }
+  return names;
+}
+
+/** path → "dev:ino" of the hard-linked files of in-place runs as planned (HardLinkPartners.plannedInodes). */
+export type PlannedInodes = ReadonlyMap<string, string>;
 
 function isRecursive(kind: FilesFromRun): boolean {
   return kind === 'recursive' || kind === 'recursive-verify';

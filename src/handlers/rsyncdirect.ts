@@ -16,6 +16,7 @@ import {
   planFilesFrom,
   rsyncArgsExpansion,
   rsyncExitMeaning,
+  rsyncPattern,
   RSYNC_ROUTINE_STDERR,
   type FilesFromRun,
   type FilesFromRunPlan,
@@ -29,7 +30,7 @@ import { SourceTree, type EntryStat } from '../tree/source.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { ListsDir } from './lists-dir.js';
 import { expandArgs } from './substitute.js';
-import { HardLinkPartners, type SourceStat } from './hard-links.js';
+import { HardLinkPartners, isInPlace, replacingNames, type PlannedInodes, type SourceStat } from './hard-links.js';
 import type { RelPath } from '../types.js';
 import { DestinationDoor, directoryIdentity, errnoName, Errno, isOpen, RenameFlag } from '../destination/index.js';
 import { forcedDeletionStrategy, removeThroughDoor, splitBySource, type DeletionStrategy } from './deletions.js';
@@ -142,9 +143,10 @@ export class RsyncDirectHandler implements SyncHandler {
     if (needsFullSync(changes)) {
       const plan = planFilesFrom(changes, linkCount);
       this.hardLinks.addPartners(plan.runs, changes, stat);
+      const inPlace = this.inPlaceGuard(plan.runs, changes, stat);
       await this.fullFilesFrom(excluded, context);
       // hard-linked files' names, linked again after the parallel runs (see fullPlan)
-      for (const run of plan.runs) await this.runChunks(run, '', context);
+      for (const run of plan.runs) await this.runChunks(run, '', context, inPlace);
       return;
     }
     if (this.localDestination) {
@@ -162,15 +164,16 @@ export class RsyncDirectHandler implements SyncHandler {
     const plan = planFilesFrom(changes, linkCount, replayed.exchanged);
     this.hardLinks.addPartners(plan.runs, changes, stat);
     if (replayed.copied.length > 0) this.linkInCopiedRoots(plan.runs, replayed.copied, stat);
+    const inPlace = this.inPlaceGuard(plan.runs, changes, stat);
     return this.withExcludeList(excludedUnder(changes, excluded), 'nul', context, async (excludePath) => {
       for (const stage of stagesOf(plan.runs)) {
-        if (await this.runStage(stage, excludePath, context)) continue;
+        if (await this.runStage(stage, excludePath, context, inPlace)) continue;
         log.warn(`the tree kept changing under rsync; syncing the whole tree instead`);
         await this.fullFilesFrom(excluded, context);
         // A full sync trusts rsync's quick check, which misses same-size rewrites that restored the mtime.
         for (const written of plan.runs) {
           if (written.kind === 'plain' || written.kind === 'recursive') continue;
-          await this.runChunks(written, excludePath, context);
+          await this.runChunks(written, excludePath, context, inPlace);
         }
         return;
       }
@@ -184,21 +187,74 @@ export class RsyncDirectHandler implements SyncHandler {
    * tens of ms waiting for its own processes to end (rsync polls them every
    * 20 ms); side by side those waits overlap. False when a run kept racing.
    */
-  private async runStage(stage: readonly FilesFromRunPlan[], excludePath: string, context: SyncContext): Promise<boolean> {
+  private async runStage(stage: readonly FilesFromRunPlan[], excludePath: string, context: SyncContext, inPlace?: InPlaceGuard): Promise<boolean> {
     if (stage.length === 1 || this.workers < 2 || !disjointRuns(stage)) {
-      for (const run of stage) if (!(await this.runChunks(run, excludePath, context))) return false;
+      for (const run of stage) if (!(await this.runChunks(run, excludePath, context, inPlace))) return false;
       return true;
     }
-    const results = await Promise.all(stage.map((run) => this.runChunks(run, excludePath, context)));
+    const results = await Promise.all(stage.map((run) => this.runChunks(run, excludePath, context, inPlace)));
     return results.every(Boolean);
   }
 
   /** One planned run, split at --rsync-inclimit. False when a part kept racing. */
-  private async runChunks(run: FilesFromRunPlan, excludePath: string, context: SyncContext): Promise<boolean> {
+  private async runChunks(run: FilesFromRunPlan, excludePath: string, context: SyncContext, inPlace?: InPlaceGuard): Promise<boolean> {
     for (const paths of chunk(run.paths, this.settings.rsyncInclimit)) {
-      if (!(await this.runFilesFrom(run.kind, paths, excludePath, context))) return false;
+      const done = inPlace && isInPlace(run.kind)
+        ? await this.runInPlace(run.kind, paths, excludePath, context, inPlace)
+        : await this.runFilesFrom(run.kind, paths, excludePath, context);
+      if (!done) return false;
     }
     return true;
+  }
+
+  /**
+   * What an in-place run of this batch must know to write only into the
+   * copies of the files it lists (see runInPlace); undefined, at no cost,
+   * when the plan has no such run.
+   */
+  private inPlaceGuard(runs: readonly FilesFromRunPlan[], changes: readonly Change[], stat: SourceStat): InPlaceGuard | undefined {
+    if (!runs.some((run) => isInPlace(run.kind))) return undefined;
+    return { planned: this.hardLinks.plannedInodes(runs, stat), replacing: replacingNames(changes) };
+  }
+
+  /**
+   * An `inplace` or `link` run (rsync `--inplace`: the destination's copy of
+   * a hard-linked file is written, so every name of it there sees the data).
+   * Writing through a name whose object at the destination is not the listed
+   * file's copy would put the data into another file's copy, seen through
+   * all its names:
+   * - a name that got another object in this batch (a rename over it) may
+   *   still be the old object's name at the destination: removed there
+   *   first (unlinkAtDestination). rsync `-H` then links it to a listed
+   *   partner's copy there, or makes a new file. (Sent first as a new file
+   *   of its own instead, it may be the name rsync writes and links the
+   *   others to: the names not listed would stay apart on the old copy.)
+   * - a name replaced after the batch was planned, before rsync read it
+   *   (fuzz seed 2): found after the run by its inode, then sent as a new
+   *   file, and the names still of the file it was are sent in place again,
+   *   which puts that file's data back into their copy. That run is looked
+   *   at the same way.
+   * False when a run kept racing.
+   */
+  private async runInPlace(kind: FilesFromRun, paths: readonly string[], excludePath: string, context: SyncContext, guard: InPlaceGuard): Promise<boolean> {
+    const replacing = guard.replacing.size > 0 ? paths.filter((path) => guard.replacing.has(path)) : [];
+    if (replacing.length > 0 && !(await this.unlinkAtDestination(replacing, context))) return false;
+    let listed = paths;
+    let listedKind = kind;
+    for (let attempt = 0; attempt <= RACE_RERUNS; attempt++) {
+      if (!(await this.runFilesFrom(listedKind, listed, excludePath, context))) return false;
+      const repair = this.hardLinks.replacedDuring(listed, guard.planned);
+      if (!repair) return true;
+      log.info(
+        `rsync (${listedKind}): ${repair.replaced.length} hard-linked name(s) replaced by another file while it ran ` +
+          `(${showPath(repair.replaced[0])}${repair.replaced.length > 1 ? ', …' : ''}): sending them apart, and their file's other names again`,
+      );
+      if (!(await this.runFilesFrom('content', repair.replaced, excludePath, context))) return false;
+      if (repair.others.length === 0) return true;
+      listed = repair.others;
+      listedKind = 'inplace';
+    }
+    return false;
   }
 
   /** the files-from runs carry -H (see SyncHandler) */
@@ -335,6 +391,31 @@ export class RsyncDirectHandler implements SyncHandler {
       if (this.aborted()) return true;
     }
     return false;
+  }
+
+  /**
+   * Remove `names` at the destination although the source has them (see
+   * runInPlace): through the door when it is open, otherwise (or what it
+   * could not remove) with a per-parent deletion run whose sender hides
+   * them (`H` rules), so the receiver deletes them as extraneous. False
+   * when that run kept racing.
+   */
+  private async unlinkAtDestination(names: readonly RelPath[], context: SyncContext): Promise<boolean> {
+    const left = this.door ? await removeThroughDoor(this.door, names) : names;
+    if (left.length === 0) return true;
+    const run = parentDeletion(left);
+    const hide = Buffer.from(left.map((name) => `H ${rsyncPattern(name, false)}\0`).join(''), 'latin1');
+    const list = this.lists.write(this.settings.label, 'include', context.iteration, run.list);
+    const rules = this.lists.write(this.settings.label, 'exclude', context.iteration, Buffer.concat([hide, run.rules]));
+    try {
+      // a merge file, not --exclude-from (which knows only `+ ` and `- `); --from0 applies to it too
+      const args = ['-aH', '--force', '--from0', '-d', '--delete', `--filter=merge ${byteString(rules.path)}`, `--files-from=${byteString(list.path)}`];
+      const code = await this.runRsync(args, context, `rsync (unlink, ${left.length})`, {}, RSYNC_RACE_CODES);
+      return !RSYNC_RACE_CODES.has(code);
+    } finally {
+      list.done();
+      rules.done();
+    }
   }
 
   /**
@@ -640,6 +721,14 @@ function disjointRuns(runs: readonly FilesFromRunPlan[]): boolean {
 }
 
 const NO_CODES: ReadonlySet<number> = new Set();
+
+/** A batch's in-place runs: see runInPlace. */
+interface InPlaceGuard {
+  /** the hard-linked files listed, as planned */
+  planned: PlannedInodes;
+  /** names that got another object in the batch (replacingNames) */
+  replacing: ReadonlySet<string>;
+}
 
 /**
  * The excluded objects rsync could reach in this batch: those below a

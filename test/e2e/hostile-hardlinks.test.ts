@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pause, withMirror } from '../helpers/mirror.js';
+import { pause, withMirror, type Mirror } from '../helpers/mirror.js';
 import { handlerScript } from '../helpers/faults.js';
 import { waitFor } from '../helpers/tree.js';
 
@@ -287,21 +287,21 @@ test('new names of old files made a moment apart (events in two batches) join th
  * each recursive run while `hold` exists in the outside dir (after saying so
  * in `held`), for the test to write meanwhile.
  */
-function holdingRecursiveRuns(out: string): string[] {
+function holdingRuns(out: string, argument: string): string[] {
   const script = handlerScript(
     join(out, 'rsync-hold.sh'),
     [
-      `case " $* " in *" -r "*) if [ -e '${out}/hold' ]; then touch '${out}/held'; while [ -e '${out}/hold' ]; do sleep 0.02; done; fi;; esac`,
+      `case " $* " in *" ${argument} "*) if [ -e '${out}/hold' ]; then touch '${out}/held'; while [ -e '${out}/hold' ]; do sleep 0.02; done; fi;; esac`,
       'exec rsync "$@"',
     ].join('\n'),
   );
   return [`-S${script}`];
 }
 
-async function whileRecursiveRunHeld(out: string, start: () => void, meanwhile: () => void): Promise<void> {
+async function whileRunHeld(out: string, start: () => void, meanwhile: () => void): Promise<void> {
   writeFileSync(join(out, 'hold'), '');
   start();
-  assert.ok(await waitFor(() => existsSync(join(out, 'held')), 5000, 10), 'no recursive run was held');
+  assert.ok(await waitFor(() => existsSync(join(out, 'held')), 5000, 10), 'no run was held');
   meanwhile();
   await pause(100);
   rmSync(join(out, 'hold'));
@@ -318,13 +318,74 @@ test('a write to a group while a renamed directory holding one name is synced ke
       linkSync(join(m.src, 'r', 'a'), join(m.src, 'c')); // the name remembered last: the partner one would get
       await m.converge('setup');
       await pause(200);
-      await whileRecursiveRunHeld(
+      await whileRunHeld(
         m.out,
         () => renameSync(join(m.src, 'r'), join(m.src, 'r2')), // replayed at the destination, then synced with -r
         () => appendFileSync(join(m.src, 'b'), ' and more'), // r2/a changed: the held run replaces it
       );
       await m.converge('written while the renamed directory was synced', 5000);
     },
-    { extraArgs: ({ out }) => holdingRecursiveRuns(out) },
+    { extraArgs: ({ out }) => holdingRuns(out, '-r') },
   );
+});
+
+/*
+ * Fuzz seed 2: a name of a group replaced by another file (a rename over it)
+ * just before the `--inplace` run that lists it reads it. rsync writes the
+ * other file's data into the destination's copy of the group, which every
+ * name of it shares; the rename's own batch then finds the replaced name's
+ * data right there. The handler looks at the listed names again after such
+ * a run: a name that is another file now is sent as a new file, and the
+ * names still of the group are sent in place again (src/handlers/hard-links.ts).
+ */
+test('a name of a group replaced by another file while the write to the group is synced leaves the group as it is', async () => {
+  await withMirror(
+    async (m) => {
+      writeFileSync(join(m.src, 'a'), 'shared');
+      linkSync(join(m.src, 'a'), join(m.src, 'b'));
+      await pause(100);
+      linkSync(join(m.src, 'a'), join(m.src, 'c')); // the name remembered last: the partner one would get
+      await m.converge('setup');
+      await pause(200);
+      writeFileSync(join(m.out, 'other'), 'another file, longer than the group');
+      await whileRunHeld(
+        m.out,
+        () => appendFileSync(join(m.src, 'a'), ' and more'), // a's run lists c too
+        () => renameSync(join(m.out, 'other'), join(m.src, 'c')), // c is another file when rsync looks
+      );
+      await m.converge('a name replaced while the group was synced', 5000);
+    },
+    { extraArgs: ({ out }) => holdingRuns(out, '--ignore-times') },
+  );
+});
+
+/*
+ * The same without a race: a hard-linked file renamed over a name of another
+ * group is written in place through that name (its run goes `--inplace`), into
+ * the other group's copy. The name is removed at the destination first: through
+ * the door for a local destination, or, with the user's own arguments (the
+ * destination may be remote), by a run whose sender hides it.
+ */
+async function renameOverAnotherGroup(m: Mirror): Promise<void> {
+  writeFileSync(join(m.src, 'a'), 'group one');
+  linkSync(join(m.src, 'a'), join(m.src, 'b'));
+  linkSync(join(m.src, 'a'), join(m.src, 'c'));
+  mkdirSync(join(m.src, 'e'));
+  writeFileSync(join(m.src, 'e', 'f'), 'group two, longer than group one');
+  linkSync(join(m.src, 'e', 'f'), join(m.src, 'e', 'g'));
+  await m.converge('setup');
+  await pause(200);
+  // c leaves group one for group two; its run lists c and e/g, and rsync -H writes the first (c) and links e/g to it
+  renameSync(join(m.src, 'e', 'f'), join(m.src, 'c'));
+  await m.converge('a name of one group renamed into another', 5000);
+  appendFileSync(join(m.src, 'b'), ' and more'); // group one's copy must not hold d/c any more
+  await m.converge('group one written', 5000);
+}
+
+test('a hard-linked file renamed over a name of another group leaves that group as it is', async () => {
+  await withMirror(renameOverAnotherGroup);
+});
+
+test('a hard-linked file renamed over a name of another group, with the user\'s rsync arguments (no door)', async () => {
+  await withMirror(renameOverAnotherGroup, { extraArgs: ({ src }) => ['--', '%RSYNC-ARGS%', `${src}/`, `${join(src, '..', 'dst')}/`] });
 });
