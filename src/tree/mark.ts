@@ -7,6 +7,7 @@
  * One native call per BFS level (split in chunks so both cores work on big
  * levels), so the number of round trips is the depth of the tree.
  */
+import { lstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { WalkDecision, type RelPath, type WalkFilter } from '../types.js';
 import { native, decodeWalkLevel, WalkFlag, WALK_OTHER_DEVICE, DT_DIR, DT_LINKED, type InotifyHandle } from '../native.js';
@@ -166,9 +167,15 @@ function applyChunk(
     if (dir.wd > 0) {
       const owner = table.nodeOfWd(dir.wd);
       if (owner !== NO_NODE) {
-        // Same directory reached twice (bind mount, or mounted inside itself): descending would loop.
-        ctx.onWarning(`"${describe(ctx, item.path)}" is the same directory as "${describe(ctx, table.pathOf(owner))}" (bind mount?); not descending into it again`);
-        continue;
+        if (sameObject(ctx, table.pathOf(owner), item.path) || table.contains(owner, item.parent)) {
+          // Same directory reached twice (bind mount, or mounted inside itself): descending would loop.
+          ctx.onWarning(`"${describe(ctx, item.path)}" is the same directory as "${describe(ctx, table.pathOf(owner))}" (bind mount?); not descending into it again`);
+          continue;
+        }
+        // The directory moved where no event showed it go (exchanged with, or renamed into, a directory
+        // not watched yet): the node at its old path is stale, and events from its watch (the same one,
+        // met again here) would name the old path. Forget it and mark the directory where it is.
+        table.removeSubtree(owner);
       }
       wd = dir.wd;
       counts.watches++;
@@ -202,6 +209,20 @@ function applyChunk(
       }
     }
   }
+}
+
+/** Do the two paths (relative to the watch dir) name one object now (same device and inode)? */
+function sameObject(ctx: MarkContext, a: RelPath, b: RelPath): boolean {
+  const stat = (p: RelPath) => {
+    try {
+      return lstatSync(Buffer.concat([Buffer.from(ctx.watchDir, 'utf8'), Buffer.from(p === '' ? '' : '/' + p, 'latin1')]), { throwIfNoEntry: false });
+    } catch {
+      return undefined; // ENOTDIR
+    }
+  };
+  const x = stat(a);
+  const y = stat(b);
+  return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
 }
 
 function describe(ctx: MarkContext, path: RelPath): string {
