@@ -43,7 +43,7 @@ export function forcedDeletionStrategy(): DeletionStrategy | undefined {
 export interface SourceSplit {
   /** paths to list: present ones, and for a path below a non-directory, that ancestor */
   present: RelPath[];
-  /** paths missing at the source whose directory is there (none below another): to delete */
+  /** the topmost missing component of each missing path (none below another): to delete */
   missing: RelPath[];
 }
 
@@ -51,10 +51,9 @@ export interface SourceSplit {
  * Split `paths` by what the source holds now, looked at without following
  * any symlink (src/tree/source.ts). One lstat for a present path; a path
  * that is not there, or lies below a symlink or a file, is walked from the
- * top to its first component that is not a directory: the path itself, it
- * is what to delete; a missing ancestor, nothing is done for it (the
- * ancestor's own change, in this batch or a later one, reaches the
- * destination); a symlink or a file (the path's parent became one), it is
+ * top to its first component that is not a directory: missing (the path
+ * itself or an ancestor), it is what to delete; a symlink or a file (the
+ * path's parent became one), it is
  * listed instead (rsync sends it as what it is, and `--force` replaces the
  * destination's directory; listing the path below it would make rsync's
  * sender follow the symlink), unless it is a hard-linked file, which is
@@ -81,15 +80,16 @@ export function splitBySource(tree: SourceTree, paths: readonly RelPath[]): Sour
     }
     let at = path.indexOf('/');
     while (at > 0 && look(path.slice(0, at))?.isDirectory()) at = path.indexOf('/', at + 1);
-    if (at < 0) {
-      missing.add(path); // its directory is there, it is not: delete it
+    const first = at > 0 ? path.slice(0, at) : path;
+    const st = look(first);
+    // An ancestor gone: deleted at the destination here, not left to its own change. When it was
+    // renamed, the next batch would replay the rename at the destination and trust the copy there,
+    // but a write below it that only this batch knows of (a same-size rewrite with the mtime
+    // restored) would stay old: the renamed directory is copied whole instead.
+    if (!st) {
+      missing.add(first);
       continue;
     }
-    const first = path.slice(0, at);
-    const st = look(first);
-    // An ancestor gone: its own change (a deletion, or a rename the next batch may replay at the
-    // destination, hard links and all) reaches the destination; deleting it from here would undo that.
-    if (!st) continue;
     if (!(st.isFile() && st.nlink > 1) && !listed.has(first)) {
       listed.add(first);
       present.push(first);
