@@ -1,3 +1,12 @@
+import { constants } from 'node:os';
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** An errno value, positive or negative (the native calls return -errno), as its name: -2 → "ENOENT". */
+export function errnoName(code: number): string {
+  return ERRNO_NAMES.get(Math.abs(code)) ?? `errno ${Math.abs(code)}`;
+}
+
 /**
  * One error class per kind of problem a user can act on. Each message names
  * the thing at fault and, where there is one, the fix. `exitCode` is what

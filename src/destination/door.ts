@@ -14,6 +14,7 @@
 import { lstatSync } from 'node:fs';
 import { constants } from 'node:os';
 import { bytesOf } from '../bytes.js';
+import { errnoName } from '../errors.js';
 import { native, RenameFlag } from '../native.js';
 import type { RelPath } from '../types.js';
 
@@ -102,13 +103,6 @@ export function directoryIdentity(path: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
-/** `-errno` (or errno) as its name, for log lines: -2 → "ENOENT". */
-export function errnoName(code: number): string {
-  return ERRNO_NAMES.get(Math.abs(code)) ?? `errno ${Math.abs(code)}`;
 }
 
 /** errno numbers the callers test for. */

@@ -8,6 +8,7 @@
  * levels), so the number of round trips is the depth of the tree.
  */
 import { lstatSync } from 'node:fs';
+import { errnoName } from '../errors.js';
 import { constants as osConstants } from 'node:os';
 import { WalkDecision, type RelPath, type WalkFilter } from '../types.js';
 import { native, decodeWalkLevel, WalkFlag, WALK_OTHER_DEVICE, DT_DIR, DT_LINKED, type InotifyHandle } from '../native.js';
@@ -230,11 +231,6 @@ function describe(ctx: MarkContext, path: RelPath): string {
   return abs;
 }
 
-/** "EACCES (permission denied)"-style name of an errno value. */
-export function errnoName(errno: number): string {
-  for (const [name, value] of Object.entries(osConstants.errno)) if (value === errno) return name;
-  return `errno ${errno}`;
-}
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
