@@ -16,7 +16,6 @@ import {
   planFilesFrom,
   rsyncArgsExpansion,
   rsyncExitMeaning,
-  rsyncPattern,
   RSYNC_ROUTINE_STDERR,
   type FilesFromRun,
   type FilesFromRunPlan,
@@ -403,13 +402,11 @@ export class RsyncDirectHandler implements SyncHandler {
   private async unlinkAtDestination(names: readonly RelPath[], context: SyncContext): Promise<boolean> {
     const left = this.door ? await removeThroughDoor(this.door, names) : names;
     if (left.length === 0) return true;
-    const run = parentDeletion(left);
-    const hide = Buffer.from(left.map((name) => `H ${rsyncPattern(name, false)}\0`).join(''), 'latin1');
+    const run = parentDeletion(left, left);
     const list = this.lists.write(this.settings.label, 'include', context.iteration, run.list);
-    const rules = this.lists.write(this.settings.label, 'exclude', context.iteration, Buffer.concat([hide, run.rules]));
+    const rules = this.lists.write(this.settings.label, 'exclude', context.iteration, run.rules);
     try {
-      // a merge file, not --exclude-from (which knows only `+ ` and `- `); --from0 applies to it too
-      const args = ['-aH', '--force', '--from0', '-d', '--delete', `--filter=merge ${byteString(rules.path)}`, `--files-from=${byteString(list.path)}`];
+      const args = parentDeletionArgs(byteString(list.path), byteString(rules.path));
       const code = await this.runRsync(args, context, `rsync (unlink, ${left.length})`, {}, RSYNC_RACE_CODES);
       return !RSYNC_RACE_CODES.has(code);
     } finally {

@@ -14,8 +14,10 @@
  *
  * Listed parents are subject to the rules of the parents above them, which
  * is why the children on the way to deeper listed parents are included.
- * Rules are NUL-terminated (`--from0` applies to `--exclude-from`), so every
- * name survives.
+ * Names the source still has can be removed too: `H /parent/name` hides them
+ * from the sender, so the receiver deletes them as extraneous. The rules go
+ * in a merge file (`--exclude-from` knows only `+ ` and `- `), NUL-terminated
+ * (`--from0` applies to it), so every name survives.
  * Verified by test/rsync/delete-parents.test.ts on the rsync in PATH.
  */
 import { rsyncChildrenPattern, rsyncPattern } from './escape.js';
@@ -26,15 +28,16 @@ import type { RelPath } from '../types.js';
 export interface ParentDeletion {
   /** `--files-from` (NUL-separated): each parent as `parent/.`, the root as `.` */
   list: Buffer;
-  /** `--exclude-from` rules (NUL-separated) */
+  /** filter rules for `--filter=merge` (NUL-separated) */
   rules: Buffer;
 }
 
 /**
- * The run that deletes `names` (paths missing at the source, none below
- * another) at the destination and nothing else.
+ * The run that deletes `names` (paths missing at the source, or listed in
+ * `hidden`, none below another) at the destination and nothing else.
+ * `hidden`: names the source has, hidden from the sender so they are deleted.
  */
-export function parentDeletion(names: readonly RelPath[]): ParentDeletion {
+export function parentDeletion(names: readonly RelPath[], hidden: readonly RelPath[] = []): ParentDeletion {
   /** parent → the deleted names in it, then the children leading to deeper listed parents */
   const parents = new Map<RelPath, Set<RelPath>>();
   for (const name of names) {
@@ -51,7 +54,7 @@ export function parentDeletion(names: readonly RelPath[]): ParentDeletion {
     }
   }
   const listed: RelPath[] = [];
-  const rules: string[] = [];
+  const rules: string[] = hidden.map((name) => 'H ' + rsyncPattern(name, false));
   for (const [dir, children] of parents) {
     listed.push(dir === '' ? '.' : dir + '/.');
     for (const child of children) rules.push('+ ' + rsyncPattern(child, false));
@@ -62,7 +65,7 @@ export function parentDeletion(names: readonly RelPath[]): ParentDeletion {
 
 /** `%RSYNC-ARGS%` of a per-parent deletion run. */
 export function parentDeletionArgs(listPath: string, rulesPath: string): string[] {
-  return ['-aH', '--force', '--from0', '-d', '--delete', `--exclude-from=${rulesPath}`, `--files-from=${listPath}`];
+  return ['-aH', '--force', '--from0', '-d', '--delete', `--filter=merge ${rulesPath}`, `--files-from=${listPath}`];
 }
 
 function parentOf(path: RelPath): RelPath {
