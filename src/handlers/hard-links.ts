@@ -211,7 +211,10 @@ export class HardLinkPartners {
       const anchored = names.some((name) => !isFresh(name, fresh));
       let found: string[];
       const remembered = this.byInode.get(key);
-      if (written && anchored) {
+      if (written || !anchored) {
+        // Every name: a run that is not in place writes a new file for a changed name and links only
+        // the listed names to it. With every name fresh, the one partner remembered left the others
+        // on the old data (fuzz seed 262: a renamed directory's copy of a name written through).
         found = this.everyName(key, st, names, listed, budget);
       } else if (remembered !== undefined && !listed.has(remembered) && !isFresh(remembered, fresh) && inodeKey(this.lstat(remembered), false) === key) {
         // the partner is looked at now: it may have been renamed or replaced since it was remembered
