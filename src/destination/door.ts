@@ -16,6 +16,7 @@ import { constants } from 'node:os';
 import { bytesOf } from '../bytes.js';
 import { errnoName } from '../errors.js';
 import { native, RenameFlag } from '../native.js';
+import { lstatBeneath, type EntryStat } from '../tree/source.js';
 import type { RelPath } from '../types.js';
 
 export { RenameFlag };
@@ -71,6 +72,11 @@ export class DestinationDoor {
   /** Remove `path` (relative) and, for a directory, all in it: 0, or -errno (ENOENT when it was not there). */
   remove(path: RelPath): Promise<number> {
     return native.removeBeneath(this.live(), bytesOf(path));
+  }
+
+  /** lstat of `path` (relative), never through a symlink; undefined when it is not there. */
+  lstat(path: RelPath): EntryStat | undefined {
+    return lstatBeneath(this.live(), path);
   }
 
   /** Close the fd; the door cannot be used after. */

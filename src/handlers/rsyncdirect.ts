@@ -176,6 +176,7 @@ export class RsyncDirectHandler implements SyncHandler {
         }
         return;
       }
+      await this.repairLinkGroups(plan.runs, stat, excludePath, context);
       if (plan.root) await this.runRsync(filesFromArgs('root', '', ''), context, 'rsync (watch dir attributes)');
     });
   }
@@ -254,6 +255,24 @@ export class RsyncDirectHandler implements SyncHandler {
       listedKind = 'inplace';
     }
     return false;
+  }
+
+  /**
+   * The hard-linked files of `runs` that are not one group at the
+   * destination as in the source (see HardLinkPartners.strayNames): their
+   * names are removed there and sent again, together. Needs the door: a
+   * remote destination's groups are left as rsync made them.
+   */
+  private async repairLinkGroups(runs: readonly FilesFromRunPlan[], stat: SourceStat, excludePath: string, context: SyncContext): Promise<void> {
+    const door = this.door;
+    if (!door) return;
+    const stray = this.hardLinks.strayNames(pathsOf(runs), stat, (path) => door.lstat(path));
+    if (stray.length === 0) return;
+    log.info(
+      `hard links: ${stray.length} name(s) not linked at the destination as in the source (${showPath(stray[0])}${stray.length > 1 ? ', …' : ''}; ` +
+        `the tree changed while rsync read it): sending them again, together`,
+    );
+    if (await this.unlinkAtDestination(stray, context)) await this.runFilesFrom('plain', stray, excludePath, context);
   }
 
   /** the files-from runs carry -H (see SyncHandler) */
@@ -718,6 +737,11 @@ function disjointRuns(runs: readonly FilesFromRunPlan[]): boolean {
 }
 
 const NO_CODES: ReadonlySet<number> = new Set();
+
+/** Every path the runs list, run by run. */
+function* pathsOf(runs: readonly FilesFromRunPlan[]): Generator<RelPath> {
+  for (const run of runs) yield* run.paths;
+}
 
 /** A batch's in-place runs: see runInPlace. */
 interface InPlaceGuard {

@@ -69,13 +69,25 @@ class BeneathStat implements EntryStat {
   }
 }
 
+const statNumbers = new Float64Array(5);
+
+/**
+ * lstat of `rel` beneath the directory fd `dirFd`, never through a symlink
+ * (native/beneath.c); undefined when it is not there, or is below a symlink
+ * or a file.
+ */
+export function lstatBeneath(dirFd: number, rel: RelPath): EntryStat | undefined {
+  const n = statNumbers;
+  if (native.statBeneath(dirFd, bytesOf(rel), n) !== 0) return undefined;
+  return new BeneathStat(n[0], n[1], n[2], n[3], n[4]);
+}
+
 let fallbackSaid = false;
 
 /** Reads of the watched tree that never follow a symlink (see the module comment). */
 export class SourceTree {
   /** the watch dir's fd, or -1 when reads go by path (no openat2) */
   private readonly fd: number;
-  private readonly numbers = new Float64Array(5);
 
   /** `root`: the watch dir as a byte string (its real path: trusted, opened once). */
   constructor(private readonly root: string) {
@@ -93,10 +105,7 @@ export class SourceTree {
 
   /** lstat of `rel` ('' = the watch dir); undefined when it is not there, or is below a symlink or a file. */
   lstat(rel: RelPath): EntryStat | undefined {
-    if (this.fd < 0) return this.lstatByPath(rel);
-    const n = this.numbers;
-    if (native.statBeneath(this.fd, bytesOf(rel), n) !== 0) return undefined;
-    return new BeneathStat(n[0], n[1], n[2], n[3], n[4]);
+    return this.fd < 0 ? this.lstatByPath(rel) : lstatBeneath(this.fd, rel);
   }
 
   /** The entries of the directory `rel`; undefined when it is not a directory of the tree (any more). */
