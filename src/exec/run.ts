@@ -17,6 +17,8 @@ export interface RunResult {
 export interface RunOptions {
   /** extra environment variables (CLSYNC_STATUS, CLSYNC_ITERATION, …) */
   env?: Record<string, string>;
+  /** working directory (a handler runs in the watch dir); default: the daemon's */
+  cwd?: string;
   /** kill the command after this many ms (0 = never); SPEC: `-k/--timeout-sync` */
   timeoutMs: number;
   /** prefix for the command's output lines in the log */
@@ -37,7 +39,7 @@ const KILL_GRACE_MS = 5000;
  */
 export function runCommand(argv: readonly string[], options: RunOptions): Promise<RunResult> {
   const started = performance.now();
-  const spawned = spawnChild(argv, options.env, 'ignore');
+  const spawned = spawnChild(argv, options.env, 'ignore', options.cwd);
   track(spawned.child);
   return supervise(spawned, argv, options, started);
 }
@@ -58,8 +60,8 @@ export interface PreparedCommand {
   discard(): void;
 }
 
-export function prepareCommand(argv: readonly string[], env: Record<string, string> | undefined): PreparedCommand {
-  const spawned = spawnChild(argv, env, 'pipe');
+export function prepareCommand(argv: readonly string[], env: Record<string, string> | undefined, cwd?: string): PreparedCommand {
+  const spawned = spawnChild(argv, env, 'pipe', cwd);
   const { child } = spawned;
   let used = false;
   const streams = [child.stdin, child.stdout, child.stderr] as Array<{ unref?: () => void; ref?: () => void } | null>;
@@ -104,9 +106,10 @@ interface Spawned {
  * (`detached`) that the helper leads: signals to the group reach the command
  * and its children, and the helper kills the group if the daemon dies.
  */
-function spawnChild(argv: readonly string[], env: Record<string, string> | undefined, stdin: 'ignore' | 'pipe'): Spawned {
+function spawnChild(argv: readonly string[], env: Record<string, string> | undefined, stdin: 'ignore' | 'pipe', cwd?: string): Spawned {
   const child = spawn(execHelperPath(), helperArgs(argv), {
     env: env ? { ...process.env, ...env } : process.env,
+    cwd: cwd === undefined || cwd === '' ? undefined : Buffer.from(cwd, 'latin1').toString(),
     stdio: [stdin, 'pipe', 'pipe'],
     detached: true,
   });

@@ -1,14 +1,19 @@
 import type { Settings } from '../options/index.js';
 import { OptionError } from '../errors.js';
 import type { SyncHandler } from './handler.js';
+import { handlerOptions } from './options.js';
 import { RsyncDirectHandler } from './rsyncdirect.js';
 
-/** The handler for `-M/--mode`; options validation already refused modes not supported yet. */
+/**
+ * The handler for `-M/--mode`, given the narrow options built here once
+ * (handlerOptions); options validation already refused modes not supported yet.
+ */
 export function createHandler(settings: Settings, aborted: () => boolean): SyncHandler {
-  switch (settings.mode) {
+  const options = handlerOptions(settings);
+  switch (options.mode) {
     case 'rsyncdirect':
       return new RsyncDirectHandler(settings, aborted);
     default:
-      throw new OptionError(`--mode=${settings.mode}: not supported yet`);
+      throw new OptionError(`--mode=${options.mode}: not supported yet`);
   }
 }

@@ -81,6 +81,9 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   if (c.handlerArgs !== null) {
     c.handlerArgs = c.handlerArgs.map((a) => substituteOptions(a, c.lookup, true));
   }
+  if (c.initialHandlerArgs !== null) {
+    c.initialHandlerArgs = c.initialHandlerArgs.map((a) => substituteOptions(a, c.lookup, true));
+  }
   return toSettings(c);
 }
 
@@ -112,7 +115,9 @@ function applyConfigFile(c: CollectedOptions, file: KeyFile): void {
       };
       if (spec.type === 'handlerArgs' && spec.supported) {
         // Handler arguments are substituted at the end, when every option is known (as clsync does).
-        if (c.handlerArgs === null) {
+        if (spec.long === '---') {
+          if (c.initialHandlerArgs === null) c.initialHandlerArgs = splitOrFail(entry.value, fail);
+        } else if (c.handlerArgs === null) {
           c.handlerArgs = splitOrFail(entry.value, fail);
         }
         continue;

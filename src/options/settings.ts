@@ -39,6 +39,8 @@ export interface SettingsExtras {
    * (the table's `defaultByMode` of the `--` entry).
    */
   handlerArgs: string[] | null;
+  /** the initial sync's handler arguments (config key `---`), substituted like handlerArgs; null = not given */
+  initialHandlerArgs: string[] | null;
   /** Text of every option that was set (long name → value), as `%option-name%` expands. */
   rawValues: Readonly<Record<string, string>>;
 }
@@ -65,6 +67,7 @@ export function toSettings(c: CollectedOptions): Settings {
     out[camelCaseOf(spec.long)] = spec.type === 'flag' ? (typeof v === 'number' && v > 0) : Array.isArray(v) ? [...v] : v;
   }
   out['handlerArgs'] = c.handlerArgs === null ? null : [...c.handlerArgs];
+  out['initialHandlerArgs'] = c.initialHandlerArgs === null ? null : [...c.initialHandlerArgs];
   out['rawValues'] = Object.fromEntries(c.raw);
   // The one place the table-derived type meets the runtime object built from the same table.
   return out as unknown as Settings;

@@ -19,6 +19,8 @@ export class CollectedOptions {
   readonly raw = new Map<string, string>([['label', 'nolabel']]);
   /** handler arguments (null = not given) */
   handlerArgs: string[] | null = null;
+  /** the initial sync's handler arguments (config key `---`; null = not given) */
+  initialHandlerArgs: string[] | null = null;
 
   /** `%name%` lookup over the options set so far. */
   readonly lookup = (name: string): string | undefined => this.raw.get(name);

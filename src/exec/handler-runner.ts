@@ -1,0 +1,112 @@
+/**
+ * The runner every sync mode shares: turns an argument template into argv
+ * (SPEC §7 substitutions), runs it in the watch dir with the handler's
+ * environment, retries it (`-r`, `-w`), counts ignored exit codes (`-x`)
+ * as success, kills it past `-k`, and turns a final failure into a
+ * HandlerError that names the handler.
+ */
+import { HandlerError } from '../errors.js';
+import { log } from '../log.js';
+import { expandArgs } from '../handlers/substitute.js';
+import type { PreparedCommand, RunOptions } from './run.js';
+import { describeEnd, runWithRetries } from './retry.js';
+
+/** Retries, waits, ignored codes and the timeout (`-r`, `-w`, `-x`, `-k`). */
+export interface ExecPolicy {
+  /** tries in all; 0 = until it succeeds */
+  readonly retries: number;
+  /** wait between tries (ms) */
+  readonly delaySyncMs: number;
+  /** exit codes that count as success besides 0 */
+  readonly okCodes: readonly number[];
+  /** kill the handler after this many ms (0 = never) */
+  readonly timeoutMs: number;
+}
+
+/** What one sync run is: CLSYNC_STATUS and CLSYNC_ITERATION. */
+export interface RunContext {
+  iteration: number;
+  status: string;
+}
+
+/** One run of the handler. */
+export interface HandlerRun {
+  /** the argument template, `-S` first is added by the runner */
+  template: readonly string[];
+  /** per-run substitutions: %INCLUDE-LIST-PATH%, %EVENT-MASK%, … */
+  values?: Readonly<Record<string, string>>;
+  /** arguments that become several: %INCLUDE-LIST% (paths), %RSYNC-ARGS% */
+  lists?: Readonly<Record<string, readonly string[]>>;
+  /** a name for the log ("rsync (inplace, 3)"); default: the program */
+  tag?: string;
+  /** exit codes handed back to the caller instead of failing (rsync's races) */
+  passOn?: ReadonlySet<number>;
+  /** exit codes that count as success for this mode besides -x (rsync's 24 in rsyncdirect) */
+  extraOk?: ReadonlySet<number>;
+  /** stderr lines that are routine (logged as info) */
+  routine?: RegExp;
+  /** explains an exit code in the failure message (rsync's meanings) */
+  meaning?: (code: number) => string | undefined;
+  /** a command started ahead (rsync --files-from=-) and its input, for the first try */
+  prepared?: { command: PreparedCommand; input: Buffer };
+}
+
+/** Runs a mode's handler program; one per handler, shared by all its runs. */
+export class HandlerRunner {
+  private readonly okCodes: ReadonlySet<number>;
+
+  /**
+   * `program`: `-S` (argv[0]); `values`: the lowercase substitutions filled
+   * once; `cwd`: the watch dir (the C tool runs the handler there);
+   * `aborted`: the daemon is ending (no more retries).
+   */
+  constructor(
+    readonly program: string,
+    private readonly values: Readonly<Record<string, string>>,
+    private readonly policy: ExecPolicy,
+    private readonly cwd: string,
+    private readonly aborted: () => boolean,
+  ) {
+    this.okCodes = new Set(policy.okCodes);
+  }
+
+  /** argv of a run: the program, then the template with every substitution made. */
+  argv(run: Pick<HandlerRun, 'template' | 'values' | 'lists'>): string[] {
+    return [this.program, ...expandArgs(run.template, { ...this.values, ...run.values }, run.lists)];
+  }
+
+  /** The environment the C tool gives a handler (and its hooks). */
+  static env(context: RunContext): Record<string, string> {
+    return { CLSYNC_STATUS: context.status, CLSYNC_ITERATION: String(context.iteration) };
+  }
+
+  /**
+   * Run once, with retries. Resolves with the exit code when it succeeded
+   * or ended with one of `passOn`; rejects with a HandlerError naming the
+   * handler otherwise.
+   */
+  async run(run: HandlerRun, context: RunContext): Promise<number> {
+    const argv = this.argv(run);
+    const tag = run.tag ?? this.program;
+    log.debug(2, `${tag}: ${run.prepared ? '(started ahead, input on stdin) ' : ''}${argv.join(' ')}`);
+    const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd };
+    const passOn = run.passOn;
+    const okCodes = passOn?.size || run.extraOk?.size ? new Set([...this.okCodes, ...(passOn ?? []), ...(run.extraOk ?? [])]) : this.okCodes;
+    const prepared = run.prepared;
+    const result = await runWithRetries(
+      argv,
+      options,
+      { retries: this.policy.retries, delayMs: this.policy.delaySyncMs, okCodes, aborted: this.aborted },
+      prepared && (() => prepared.command.start(prepared.input, options)),
+    );
+    if (result.code !== null && passOn?.has(result.code)) return result.code;
+    if (!result.ok) {
+      const meaning = result.code === null || result.timedOut ? undefined : run.meaning?.(result.code);
+      throw new HandlerError(
+        `sync handler "${this.program}" failed after ${result.tries} tr${result.tries === 1 ? 'y' : 'ies'}: ` +
+          `${describeEnd(result)}${meaning ? ` (${meaning})` : ''}`,
+      );
+    }
+    return result.code ?? 0;
+  }
+}
