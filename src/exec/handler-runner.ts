@@ -7,6 +7,7 @@
  */
 import { HandlerError } from '../errors.js';
 import { log } from '../log.js';
+import { nativeString } from '../bytes.js';
 import { expandArgs } from '../handlers/substitute.js';
 import type { PreparedCommand, RunOptions } from './run.js';
 import { describeEnd, runWithRetries } from './retry.js';
@@ -70,7 +71,7 @@ export class HandlerRunner {
     this.okCodes = new Set(policy.okCodes);
   }
 
-  /** argv of a run: the program, then the template with every substitution made. */
+  /** argv of a run (byte strings): the program, then the template with every substitution made. */
   argv(run: Pick<HandlerRun, 'template' | 'values' | 'lists'>): string[] {
     return [this.program, ...expandArgs(run.template, { ...this.values, ...run.values }, run.lists)];
   }
@@ -86,10 +87,10 @@ export class HandlerRunner {
    * handler otherwise.
    */
   async run(run: HandlerRun, context: RunContext): Promise<number> {
-    const argv = this.argv(run);
+    const argv = this.argv(run).map(nativeString);
     const tag = run.tag ?? this.program;
     log.debug(2, `${tag}: ${run.prepared ? '(started ahead, input on stdin) ' : ''}${argv.join(' ')}`);
-    const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd };
+    const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd === '' ? undefined : nativeString(this.cwd) };
     const passOn = run.passOn;
     const okCodes = passOn?.size || run.extraOk?.size ? new Set([...this.okCodes, ...(passOn ?? []), ...(run.extraOk ?? [])]) : this.okCodes;
     const prepared = run.prepared;

@@ -109,7 +109,7 @@ interface Spawned {
 function spawnChild(argv: readonly string[], env: Record<string, string> | undefined, stdin: 'ignore' | 'pipe', cwd?: string): Spawned {
   const child = spawn(execHelperPath(), helperArgs(argv), {
     env: env ? { ...process.env, ...env } : process.env,
-    cwd: cwd === undefined || cwd === '' ? undefined : Buffer.from(cwd, 'latin1').toString(),
+    cwd,
     stdio: [stdin, 'pipe', 'pipe'],
     detached: true,
   });

@@ -12,7 +12,7 @@ export function createHandler(settings: Settings, aborted: () => boolean): SyncH
   const options = handlerOptions(settings);
   switch (options.mode) {
     case 'rsyncdirect':
-      return new RsyncDirectHandler(settings, aborted);
+      return new RsyncDirectHandler(options, aborted);
     default:
       throw new OptionError(`--mode=${options.mode}: not supported yet`);
   }

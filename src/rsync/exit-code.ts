@@ -53,6 +53,18 @@ export function rsyncExitMeaning(code: number, vanishedIsOk = true): RsyncExitMe
 }
 
 /**
+ * rsync exit codes that a live tree produces when it changes under rsync's
+ * feet: 23 (partial transfer: a path became a directory or a file while
+ * rsync read it) and 2 ("invalid path from sender": a directory vanished and
+ * came back during the walk). A files-from run that ends with one is run
+ * again with a fresh list (RACE_RERUNS times); after that a full sync takes over.
+ */
+export const RSYNC_RACE_CODES: ReadonlySet<number> = new Set([23, 2]);
+
+/** Re-runs of a files-from run that ended with a race code before a full sync takes over. */
+export const RACE_RERUNS = 3;
+
+/**
  * rsync's complaints that are routine on a live tree — objects that vanished
  * between the event and the transfer (exit 24, never an error here). Logged
  * as info so the warnings that remain mean something.

@@ -1,0 +1,67 @@
+/**
+ * rsync as a handler program (rsyncdirect, and the files-from machinery):
+ * the user's argument template with `%RSYNC-ARGS%` filled per run, rsync's
+ * routine complaints kept out of the warnings, its exit codes explained in
+ * errors, and 24 (vanished files) never an error (SPEC §6).
+ */
+import { basename } from 'node:path';
+import { nativeString } from '../bytes.js';
+import { HandlerRunner, type RunContext } from '../exec/handler-runner.js';
+import type { PreparedCommand } from '../exec/run.js';
+import { rsyncExitMeaning, RSYNC_ROUTINE_STDERR } from '../rsync/index.js';
+import type { HandlerOptions } from './options.js';
+
+/** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
+const RSYNC_VANISHED: ReadonlySet<number> = new Set([24]);
+
+/** One rsync run: `%RSYNC-ARGS%` and the per-run substitutions. */
+export interface RsyncRun {
+  rsyncArgs: readonly string[];
+  tag: string;
+  /** %INCLUDE-LIST-PATH%, %EXCLUDE-LIST-PATH% */
+  values?: Readonly<Record<string, string>>;
+  /** exit codes handed back instead of failing (rsync's races) */
+  passOn?: ReadonlySet<number>;
+  /** a run started ahead and its input (see WarmRun) */
+  prepared?: { command: PreparedCommand; input: Buffer };
+}
+
+/** Runs the rsync handler of a mode. */
+export class RsyncRunner {
+  private readonly runner: HandlerRunner;
+  /** rsync's exit-code meanings explain failures only when the program is rsync */
+  private readonly isRsync: boolean;
+
+  constructor(
+    options: HandlerOptions,
+    /** the argument template: the user's, or the mode's own default */
+    private readonly template: readonly string[],
+    aborted: () => boolean,
+  ) {
+    this.runner = new HandlerRunner(options.program, options.values, options.exec, options.watchDir, aborted);
+    this.isRsync = /^rsync/.test(basename(options.program));
+  }
+
+  /** The command line of a run (native strings, for spawning). */
+  argv(rsyncArgs: readonly string[], values: Readonly<Record<string, string>> = {}): string[] {
+    return this.runner.argv({ template: this.template, values, lists: { 'RSYNC-ARGS': rsyncArgs } }).map(nativeString);
+  }
+
+  /** Run once with retries: the exit code on success or a `passOn` code; a HandlerError otherwise. */
+  run(run: RsyncRun, context: RunContext): Promise<number> {
+    return this.runner.run(
+      {
+        template: this.template,
+        values: run.values,
+        lists: { 'RSYNC-ARGS': run.rsyncArgs },
+        tag: run.tag,
+        passOn: run.passOn,
+        extraOk: RSYNC_VANISHED,
+        routine: RSYNC_ROUTINE_STDERR,
+        meaning: this.isRsync ? (code) => rsyncExitMeaning(code, true).message : undefined,
+        prepared: run.prepared,
+      },
+      context,
+    );
+  }
+}
