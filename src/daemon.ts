@@ -74,7 +74,8 @@ export class Daemon {
     this.watchDir = settings.watchDir;
     this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
     this.rules = settings.rulesFile ? RuleSet.load(nativeString(settings.rulesFile)) : RuleSet.empty();
-    const noDelay = settings.exitOnNoEvents;
+    // --exit-on-no-events syncs what is there at once; simple mode runs its handler for every event at once (the C tool)
+    const noDelay = settings.exitOnNoEvents || settings.mode === 'simple';
     this.queue = new EventQueue({
       delayCollectMs: noDelay ? 0 : settings.delayCollect * 1000,
       delayCollectBigfileMs: noDelay ? 0 : settings.delayCollectBigfile * 1000,
@@ -185,7 +186,7 @@ export class Daemon {
     const due = this.queue.nextDue();
     if (due === undefined) return;
     clearTimeout(this.settleTimer);
-    const delaySyncMs = this.settings.exitOnNoEvents ? 0 : this.settings.delaySync * 1000;
+    const delaySyncMs = this.settings.exitOnNoEvents || this.settings.mode === 'simple' ? 0 : this.settings.delaySync * 1000;
     const at = Math.max(due, this.lastSyncEnd + delaySyncMs, this.notBefore);
     this.cancelTimer();
     const delay = at - Date.now();

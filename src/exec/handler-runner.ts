@@ -12,6 +12,9 @@ import { expandArgs } from '../handlers/substitute.js';
 import type { PreparedCommand, RunOptions } from './run.js';
 import { describeEnd, runWithRetries } from './retry.js';
 
+/** The argument that becomes one argument per path (SPEC §7: it must be a whole argument). */
+const INCLUDE_LIST = '%INCLUDE-LIST%';
+
 /** Retries, waits, ignored codes and the timeout (`-r`, `-w`, `-x`, `-k`). */
 export interface ExecPolicy {
   /** tries in all; 0 = until it succeeds */
@@ -36,8 +39,10 @@ export interface HandlerRun {
   template: readonly string[];
   /** per-run substitutions: %INCLUDE-LIST-PATH%, %EVENT-MASK%, … */
   values?: Readonly<Record<string, string>>;
-  /** arguments that become several: %INCLUDE-LIST% (paths), %RSYNC-ARGS% */
+  /** arguments that become several, themselves templates: %RSYNC-ARGS% */
   lists?: Readonly<Record<string, readonly string[]>>;
+  /** what an argument `%INCLUDE-LIST%` becomes: these paths, each one argument, as they are */
+  paths?: readonly string[];
   /** a name for the log ("rsync (inplace, 3)"); default: the program */
   tag?: string;
   /** exit codes handed back to the caller instead of failing (rsync's races) */
@@ -72,8 +77,10 @@ export class HandlerRunner {
   }
 
   /** argv of a run (byte strings): the program, then the template with every substitution made. */
-  argv(run: Pick<HandlerRun, 'template' | 'values' | 'lists'>): string[] {
-    return [this.program, ...expandArgs(run.template, { ...this.values, ...run.values }, run.lists)];
+  argv(run: Pick<HandlerRun, 'template' | 'values' | 'lists' | 'paths'>): string[] {
+    const args = expandArgs(run.template, { ...this.values, ...run.values }, run.lists);
+    const paths = run.paths;
+    return [this.program, ...(paths ? args.flatMap((a) => (a === INCLUDE_LIST ? paths : [a])) : args)];
   }
 
   /** The environment the C tool gives a handler (and its hooks). */

@@ -2,7 +2,9 @@ import type { Settings } from '../options/index.js';
 import { OptionError } from '../errors.js';
 import type { SyncHandler } from './handler.js';
 import { handlerOptions } from './options.js';
+import { ProgramHandler } from './program.js';
 import { RsyncDirectHandler } from './rsyncdirect.js';
+import { RsyncShellHandler } from './rsyncshell.js';
 
 /**
  * The handler for `-M/--mode`, given the narrow options built here once
@@ -13,6 +15,12 @@ export function createHandler(settings: Settings, aborted: () => boolean): SyncH
   switch (options.mode) {
     case 'rsyncdirect':
       return new RsyncDirectHandler(options, aborted);
+    case 'rsyncshell':
+      return new RsyncShellHandler(options, aborted);
+    case 'simple':
+    case 'direct':
+    case 'shell':
+      return new ProgramHandler(options.mode, options, aborted);
     default:
       throw new OptionError(`--mode=${options.mode}: not supported yet`);
   }

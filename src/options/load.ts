@@ -16,7 +16,7 @@ import { parseCommandLine } from './cli.js';
 import { OPTIONS, optionByLong, optionByShort, type OptionSpec } from './table.js';
 import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
-import { refuseConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed } from './validate.js';
+import { refuseConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
 import { checkHooks, checkWatchDir, refuseOverlap, resolveDestination } from './paths.js';
 
 const TABLE = OPTIONS as readonly OptionSpec[];
@@ -71,6 +71,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
 
   refuseUnsupported(c);
   requireBasics(c);
+  requireModeBasics(c);
   checkWatchDir(c);
   resolveDestination(c);
   refuseOverlap(c);

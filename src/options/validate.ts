@@ -64,6 +64,23 @@ export function requireDestinationIfUsed(c: CollectedOptions): void {
   );
 }
 
+/**
+ * The modes without a default program need `-S` (the C tool: "sync handler
+ * is not set"); `simple` syncs at once, so a standby file cannot hold it
+ * back (the C tool refuses the pair).
+ */
+export function requireModeBasics(c: CollectedOptions): void {
+  const mode = c.value('mode');
+  if (typeof mode !== 'string') return;
+  const program = optionByLong('sync-handler')!;
+  if (c.value('sync-handler') === undefined && program.defaultByMode?.[mode] === undefined) {
+    throw new OptionError(`${c.nameOf(program)} is not set; mode "${mode}" has no default program: give the handler with -S PROGRAM`);
+  }
+  if (mode === 'simple' && c.value('standby-file') !== undefined) {
+    throw new OptionError(`${c.nameOf(optionByLong('standby-file')!)} cannot be used with --mode=simple, which syncs every event at once; drop one`);
+  }
+}
+
 /** Pairs clsync refuses together (main.c ctx_check). */
 const CONFLICTS: ReadonlyArray<readonly [string, string]> = [
   ['skip-initialsync', 'exit-on-no-events'],

@@ -139,8 +139,8 @@ test('unsupported options are refused when not at their default, never ignored',
 });
 
 test('unsupported values of supported options are refused with the reason', () => {
-  for (const m of ['simple', 'direct', 'shell', 'rsyncshell', 'rsyncso', 'so']) {
-    throwsOption(['-M', m, `-W${src}`, `-D${dst}`], new RegExp(`^-M \\(--mode\\): "${m}" is not supported yet; use rsyncdirect`));
+  for (const m of ['rsyncso', 'so']) {
+    throwsOption(['-M', m, `-W${src}`, `-D${dst}`], new RegExp(`^-M \\(--mode\\): "${m}" is not supported yet; use simple`));
   }
   throwsOption([...base, '--monitor=fanotify'], /^--monitor: "fanotify" is not supported yet; use inotify/);
   for (const m of ['kqueue', 'bsm', 'gio', 'dtracepipe']) {
@@ -148,6 +148,15 @@ test('unsupported values of supported options are refused with the reason', () =
   }
   throwsOption([...base, '-psafe'], /^-p \(--threading\): "safe" is not supported yet; use off/);
   assert.equal(load([...base, '--threading=off', '--monitor=inotify']).threading, 'off');
+});
+
+test('the program modes: -S required where the mode has no default program; simple refuses a standby file', () => {
+  for (const m of ['simple', 'shell', 'rsyncshell']) {
+    throwsOption(['-M', m, `-W${src}`], new RegExp(`^--sync-handler \\(-S\\) is not set; mode "${m}" has no default program`));
+    assert.equal(load(['-M', m, `-W${src}`, '-S/bin/true']).mode, m);
+  }
+  assert.equal(load(['-Mdirect', `-W${src}`, `-D${dst}`]).syncHandler, 'cp'); // the mode's default
+  throwsOption(['-Msimple', `-W${src}`, '-S/bin/true', `--standby-file=${tmp}/standby`], /^--standby-file cannot be used with --mode=simple/);
 });
 
 test('required options: -M and -W; -W must be an existing directory', () => {
