@@ -2,7 +2,6 @@
  * Settings and paths are byte strings (one char per byte, see RelPath).
  * These turn them into what Node's APIs take.
  */
-import { lstatSync, type Stats } from 'node:fs';
 
 /** The bytes of a byte string, for fs calls. */
 export function bytesOf(text: string): Buffer {
@@ -21,17 +20,4 @@ export function nativeString(text: string): string {
 /** A string Node gave us (a path it made, argv) as a byte string. */
 export function byteString(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1');
-}
-
-/**
- * lstat of a byte-string path, or undefined when it cannot be looked at:
- * gone, or an ancestor is no longer a directory (ENOTDIR) — what a live
- * tree does between an event and the look.
- */
-export function lstatBytes(path: string): Stats | undefined {
-  try {
-    return lstatSync(bytesOf(path), { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
 }

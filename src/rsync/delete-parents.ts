@@ -21,7 +21,7 @@
  * Verified by test/rsync/delete-parents.test.ts on the rsync in PATH.
  */
 import { rsyncChildrenPattern, rsyncPattern } from './escape.js';
-import { filesFromList } from './files-from.js';
+import { filesFromList } from './files-from-run.js';
 import type { RelPath } from '../types.js';
 
 /** The list and rule files of one per-parent deletion run. */

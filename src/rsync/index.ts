@@ -10,5 +10,6 @@ export { buildExcludeList } from './exclude-list.js';
 export type { ExcludedObject, ExcludeList } from './exclude-list.js';
 export { rsyncExitMeaning, RSYNC_ROUTINE_STDERR, RSYNC_RACE_CODES, RACE_RERUNS } from './exit-code.js';
 export type { RsyncExitMeaning } from './exit-code.js';
-export { ancestorIn, needsFullSync, planFilesFrom, filesFromList, filesFromArgs, chunk } from './files-from.js';
+export { ancestorIn, needsFullSync, planFilesFrom } from './files-from.js';
+export { filesFromList, filesFromArgs, chunk } from './files-from-run.js';
 export type { FilesFromChange, FilesFromPlan, FilesFromRun, FilesFromRunPlan } from './files-from.js';

@@ -86,11 +86,23 @@ let fallbackSaid = false;
 
 /** Reads of the watched tree that never follow a symlink (see the module comment). */
 export class SourceTree {
-  /** the watch dir's fd, or -1 when reads go by path (no openat2) */
+  /** the watch dir's fd, or -1 when reads go by path (no openat2) or open it each time (`holdRoot` false) */
   private readonly fd: number;
+  /** openat2 is there: reads go beneath the watch dir */
+  private readonly beneath: boolean;
 
-  /** `root`: the watch dir as a byte string (its real path: trusted, opened once). */
-  constructor(private readonly root: string) {
+  /**
+   * `root`: the watch dir as a byte string (its real path: trusted).
+   * `holdRoot` (default): opened once and held. False: opened for each read
+   * and closed after it, for a reader that must not keep the watch dir
+   * open: the kernel reports a directory's deletion (IN_DELETE_SELF) only
+   * once the last reference to it is gone, so a held fd hides the watch
+   * dir's own deletion from the monitor until exit.
+   */
+  constructor(
+    private readonly root: string,
+    holdRoot = true,
+  ) {
     let fd = native.dirOpen(bytesOf(root));
     if (fd >= 0 && native.beneathAvailable(fd) !== 0) {
       native.fdClose(fd);
@@ -100,19 +112,25 @@ export class SourceTree {
         log.notice('openat2 is not available (Linux before 5.6): paths in the watched tree are read without the guard against symlinks');
       }
     }
+    this.beneath = fd >= 0;
+    if (fd >= 0 && !holdRoot) {
+      native.fdClose(fd);
+      fd = -1;
+    }
     this.fd = fd;
   }
 
   /** lstat of `rel` ('' = the watch dir); undefined when it is not there, or is below a symlink or a file. */
   lstat(rel: RelPath): EntryStat | undefined {
-    return this.fd < 0 ? this.lstatByPath(rel) : lstatBeneath(this.fd, rel);
+    if (!this.beneath) return this.lstatByPath(rel);
+    return this.atRoot((fd) => lstatBeneath(fd, rel));
   }
 
   /** The entries of the directory `rel`; undefined when it is not a directory of the tree (any more). */
   list(rel: RelPath): TreeEntry[] | undefined {
-    if (this.fd < 0) return this.listByPath(rel);
-    const packed = native.listBeneath(this.fd, bytesOf(rel));
-    if (typeof packed === 'number') return undefined;
+    if (!this.beneath) return this.listByPath(rel);
+    const packed = this.atRoot((fd) => native.listBeneath(fd, bytesOf(rel)));
+    if (packed === undefined || typeof packed === 'number') return undefined;
     const out: TreeEntry[] = [];
     for (let off = 0; off < packed.length; ) {
       const type = packed[off];
@@ -135,6 +153,18 @@ export class SourceTree {
   /** Release the watch dir's fd. */
   close(): void {
     if (this.fd >= 0) native.fdClose(this.fd);
+  }
+
+  /** `read` with the watch dir's fd: the held one, or one opened for it; undefined when the watch dir is gone. */
+  private atRoot<T>(read: (fd: number) => T): T | undefined {
+    if (this.fd >= 0) return read(this.fd);
+    const fd = native.dirOpen(bytesOf(this.root));
+    if (fd < 0) return undefined;
+    try {
+      return read(fd);
+    } finally {
+      native.fdClose(fd);
+    }
   }
 
   private absolute(rel: RelPath): Buffer {

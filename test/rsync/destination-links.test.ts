@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { filesFromArgs } from '../../src/rsync/files-from.js';
+import { filesFromArgs } from '../../src/rsync/files-from-run.js';
 import { probeDeleteMissingArgs } from '../../src/rsync/probe.js';
 import { fullSnapshot, diffSnapshots } from '../helpers/compare.js';
 import { tempDir } from '../helpers/tree.js';

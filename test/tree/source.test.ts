@@ -63,3 +63,34 @@ test('a listed path below a planted symlink is replaced by the symlink itself, n
     fs.rmSync(outside, { recursive: true, force: true });
   }
 });
+
+test('a tree that does not hold the watch dir open reads the same, and never through a symlink', () => {
+  const root = tmp();
+  const outside = tmp();
+  const tree = new SourceTree(root, false);
+  try {
+    fs.writeFileSync(path.join(outside, 'secret'), 'outside');
+    fs.symlinkSync(outside, path.join(root, 'a'));
+    fs.mkdirSync(path.join(root, 'real'));
+    fs.writeFileSync(path.join(root, 'real', 'f'), 'inside');
+    assert.ok(tree.lstat('a')?.isSymbolicLink());
+    assert.equal(tree.lstat('a/secret'), undefined, 'a file behind the symlink is not in the tree');
+    assert.equal(tree.list('a'), undefined);
+    assert.equal(tree.lstat('real/f')?.size, 6);
+    assert.deepEqual(tree.list('real'), [{ name: 'f', isDirectory: false, isFile: true }]);
+    const fds = fs.readdirSync('/proc/self/fd').map((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return ''; // the fd that listed /proc/self/fd, closed since
+      }
+    });
+    assert.ok(!fds.includes(root), 'the watch dir is not held open (its deletion must reach inotify)');
+    fs.rmSync(root, { recursive: true });
+    assert.equal(tree.lstat(''), undefined, 'the watch dir is gone');
+  } finally {
+    tree.close();
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
