@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { log } from '../log.js';
 import { signalGroup, track } from './children.js';
@@ -149,7 +150,11 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
   return spawned.ended.then(({ code, signal, error }) => {
     clearLongTimeout(timer);
     clearTimeout(killTimer);
-    if (error) log.error(`${options.tag}: cannot run "${argv[0]}": ${error.message}`);
+    if (error) {
+      // spawn reports a missing working directory as the program's ENOENT
+      const gone = error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd);
+      log.error(`${options.tag}: cannot run "${argv[0]}": ${gone ? `its working directory, the watch dir ${options.cwd}, is gone` : error.message}`);
+    }
     return { code, signal, timedOut, ms: performance.now() - started };
   });
 }

@@ -35,6 +35,9 @@ const MESSAGES: ReadonlyMap<number, string> = new Map([
   [25, 'the --max-delete limit stopped deletions'],
   [30, 'timeout in data send/receive'],
   [35, 'timeout waiting for daemon connection'],
+  // set by the exec helper (or by us, as a shell would) when rsync itself could not be run
+  [126, 'rsync could not be executed'],
+  [127, 'rsync could not be started (not found, or see the error above)'],
 ]);
 
 /**

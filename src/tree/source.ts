@@ -90,6 +90,9 @@ export class SourceTree {
   private readonly fd: number;
   /** openat2 is there: reads go beneath the watch dir */
   private readonly beneath: boolean;
+  /** the watch dir's fd while `holding` runs (`holdRoot` false), else -1 */
+  private held = -1;
+  private holds = 0;
 
   /**
    * `root`: the watch dir as a byte string (its real path: trusted).
@@ -150,6 +153,25 @@ export class SourceTree {
     return out;
   }
 
+  /**
+   * Run `body` with the watch dir held open (`holdRoot` false): its reads
+   * share one fd instead of opening the watch dir each, and the watch dir's
+   * deletion is hidden only while `body` runs (a sync), not for the
+   * daemon's life.
+   */
+  async holding<T>(body: () => Promise<T>): Promise<T> {
+    if (this.fd >= 0 || !this.beneath) return body();
+    if (this.holds++ === 0) this.held = native.dirOpen(bytesOf(this.root));
+    try {
+      return await body();
+    } finally {
+      if (--this.holds === 0) {
+        if (this.held >= 0) native.fdClose(this.held);
+        this.held = -1;
+      }
+    }
+  }
+
   /** Release the watch dir's fd. */
   close(): void {
     if (this.fd >= 0) native.fdClose(this.fd);
@@ -158,6 +180,7 @@ export class SourceTree {
   /** `read` with the watch dir's fd: the held one, or one opened for it; undefined when the watch dir is gone. */
   private atRoot<T>(read: (fd: number) => T): T | undefined {
     if (this.fd >= 0) return read(this.fd);
+    if (this.held >= 0) return read(this.held);
     const fd = native.dirOpen(bytesOf(this.root));
     if (fd < 0) return undefined;
     try {

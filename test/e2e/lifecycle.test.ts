@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffTrees, tempDir, waitFor } from '../helpers/tree.js';
 import { runClsync, startClsync } from '../helpers/clsync.js';
@@ -159,5 +159,31 @@ test('-Y stdout logs to stdout; -q keeps only errors', async () => {
   } finally {
     src.remove();
     dst.remove();
+  }
+});
+
+test('the watch dir removed while the daemon runs ends it with the reason (the handler holds no fd of it between syncs)', async () => {
+  const base = tempDir();
+  const src = join(base.path, 'src');
+  const dst = join(base.path, 'dst');
+  mkdirSync(src);
+  mkdirSync(dst);
+  writeFileSync(join(src, 'f'), 'x');
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0']);
+  try {
+    assert.ok(await waitFor(() => /initial sync done/.test(run.output()), 10_000), run.output());
+    writeFileSync(join(src, 'g'), 'y'); // one more sync through the handler's reads of the tree
+    assert.ok(await waitFor(() => existsSync(join(dst, 'g')), 10_000), run.output());
+    rmSync(src, { recursive: true });
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
+    const code = await run.exited;
+    clearTimeout(timer);
+    assert.notEqual(code, 'SIGKILL', `the daemon did not notice:\n${run.output()}`);
+    // the monitor says so, or a handler run that started meanwhile found its working directory gone
+    assert.match(run.output(), /watch dir ".*src" was deleted|the watch dir .*src, is gone/);
+  } finally {
+    run.child.kill('SIGKILL');
+    await run.exited;
+    base.remove();
   }
 });

@@ -77,7 +77,8 @@ export class FilesFromSync {
     private readonly lists: ListWriter,
     private readonly aborted: () => boolean,
   ) {
-    this.source = new SourceTree(watchDir);
+    // not held for the daemon's life: a held fd hides the watch dir's deletion from the monitor (see SourceTree)
+    this.source = new SourceTree(watchDir, false);
     this.hardLinks = new HardLinkPartners(this.source);
     this.linkGroups = new LinkGroupChecks(this.hardLinks, this.source);
     this.destination = new DestinationManager(localDestination, rsync, lists, this.source, aborted);
@@ -89,7 +90,7 @@ export class FilesFromSync {
   /** Sync the whole tree. */
   async syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     await this.destination.chooseDeletion(this.program);
-    await this.destination.through(() => this.fullSync(excluded, context));
+    await this.source.holding(() => this.destination.through(() => this.fullSync(excluded, context)));
     this.destination.remember();
     this.prepareWarm(context.iteration + 1);
   }
@@ -97,7 +98,7 @@ export class FilesFromSync {
   /** Sync a batch of changes. */
   async sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     await this.destination.chooseDeletion(this.program);
-    await this.destination.through(() => this.syncBatch(changes, excluded, context));
+    await this.source.holding(() => this.destination.through(() => this.syncBatch(changes, excluded, context)));
     this.prepareWarm(context.iteration + 1);
   }
 
