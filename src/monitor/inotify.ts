@@ -20,6 +20,7 @@
  * (and the recursive sync covers it) or will be reported by a watch.
  */
 import { statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { IN, type FsEvent, type RelPath } from '../types.js';
 import { ClsyncError } from '../errors.js';
 import { byteString } from '../bytes.js';
@@ -58,6 +59,12 @@ export class InotifyMonitor implements Monitor, WalkHost {
   private watchDirDev: number | null = null;
   /** the looks at paths events name (event-lstat.ts); from start() to close() */
   private tree: SourceTree | null = null;
+  /**
+   * A watch on the watch dir's parent for its name there, or -1: IN_DELETE_SELF comes only once nothing
+   * holds the watch dir open, and a handler (rsync's sender, a script's cwd) may; the entry goes at once.
+   */
+  private parentWd = -1;
+  private rootName = '';
 
   constructor(readonly options: MonitorOptions) {
     this.watches = new InotifyWatches(options.filter);
@@ -113,7 +120,15 @@ export class InotifyMonitor implements Monitor, WalkHost {
     this.watchDirDev = this.options.oneFileSystem ? st.dev : null;
     this.tree = new SourceTree(byteString(watchDir), false);
     this.watches.handle = native.inotifyOpen((records) => this.onRecords(records));
-    return this.runJob(() => this.walks.markRoot(this.watches.table));
+    const stats = await this.runJob(() => this.walks.markRoot(this.watches.table));
+    const root = resolve(watchDir);
+    if (root !== '/') {
+      this.rootName = byteString(basename(root));
+      // best effort: without it (no permission on the parent, the watch limit) IN_DELETE_SELF still comes, later
+      const wd = native.inotifyAddWatch(this.watches.handle, Buffer.from(dirname(root)), IN.DELETE | IN.MOVED_FROM | IN.ONLYDIR);
+      if (wd > 0 && this.watches.table.nodeOfWd(wd) === NO_NODE) this.parentWd = wd;
+    }
+    return stats;
   }
 
   rescan(): Promise<MarkStats> {
@@ -237,6 +252,15 @@ export class InotifyMonitor implements Monitor, WalkHost {
       lastWasMoveFrom = false;
       if (wd === -1) {
         if (mask & IN.Q_OVERFLOW) overflow = true;
+        continue;
+      }
+      if (wd === this.parentWd) {
+        const nul = buf.indexOf(0, nameStart);
+        const name = buf.toString('latin1', nameStart, nul === -1 || nul > off ? off : nul);
+        if (mask & IN.ISDIR && mask & (IN.DELETE | IN.MOVED_FROM) && name === this.rootName) {
+          this.fatal(new ClsyncError(`watch dir "${this.options.watchDir}" was ${mask & IN.MOVED_FROM ? 'moved' : 'deleted'}; restart clsync on the new location`));
+          return;
+        }
         continue;
       }
       const node = table.nodeOfWd(wd);
