@@ -108,6 +108,8 @@ export class Daemon {
 
   private async lifeCycle(): Promise<void> {
     const started = performance.now();
+    await this.handler.open?.();
+    if (this.stopping) return;
     const stats = await this.monitor!.start();
     log.notice(
       `marked ${stats.dirs} directories (${stats.watches} watches, ${stats.files} other objects) ` +
@@ -380,7 +382,7 @@ export class Daemon {
 
   private async shutdown(): Promise<void> {
     this.status.set('exiting');
-    this.handler.close();
+    await this.handler.close();
     await this.monitor?.close();
   }
 }

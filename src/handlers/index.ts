@@ -3,6 +3,8 @@ import { OptionError } from '../errors.js';
 import type { SyncHandler } from './handler.js';
 import { handlerOptions } from './options.js';
 import { RsyncDirectHandler } from './rsyncdirect.js';
+import { RsyncSoHandler } from './rsyncso.js';
+import { SoHandler } from './so.js';
 
 /**
  * The handler for `-M/--mode`, given the narrow options built here once
@@ -13,6 +15,10 @@ export function createHandler(settings: Settings, aborted: () => boolean): SyncH
   switch (options.mode) {
     case 'rsyncdirect':
       return new RsyncDirectHandler(settings, aborted);
+    case 'so':
+      return new SoHandler(options, aborted);
+    case 'rsyncso':
+      return new RsyncSoHandler(options, aborted);
     default:
       throw new OptionError(`--mode=${options.mode}: not supported yet`);
   }

@@ -111,7 +111,6 @@ export const OPTIONS = [
     help: 'where to sync to (directory, host:dir, rsync://…); needed when the handler arguments use %destination-dir%' },
   { long: 'mode', short: 'M', arg: 'required', type: 'enum',
     values: ['simple', 'direct', 'shell', 'rsyncshell', 'rsyncdirect', 'rsyncso', 'so'],
-    refusedValues: { rsyncso: 'not supported yet', so: 'not supported yet' },
     repeat: 'replace', supported: true, place: 'both',
     argName: 'MODE', group: 'Source, destination and mode', help: 'sync mode (required); this release: rsyncdirect' },
   { long: 'socket', short: 's', arg: 'required', type: 'path', repeat: 'replace', supported: false, place: 'both',
