@@ -139,7 +139,7 @@ test('unsupported options are refused when not at their default, never ignored',
 });
 
 test('unsupported values of supported options are refused with the reason', () => {
-  for (const m of ['simple', 'direct', 'shell', 'rsyncshell', 'rsyncso', 'so']) {
+  for (const m of ['simple', 'direct', 'shell', 'rsyncshell']) {
     throwsOption(['-M', m, `-W${src}`, `-D${dst}`], new RegExp(`^-M \\(--mode\\): "${m}" is not supported yet; use rsyncdirect`));
   }
   throwsOption([...base, '--monitor=fanotify'], /^--monitor: "fanotify" is not supported yet; use inotify/);
