@@ -7,12 +7,13 @@
         "native/inotify_reader.c",
         "native/walk.c",
         "native/syslog.c",
-        "native/beneath.c"
+        "native/beneath.c",
+        "native/shared_object.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-O2", "-Wall", "-std=gnu11"],
       "cflags!": ["-O3"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread", "-ldl"]
     },
     {
       "target_name": "clsync-exec",

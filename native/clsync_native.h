@@ -1,7 +1,7 @@
 /*
  * clsync native addon: kernel mechanisms only (inotify reader thread,
  * directory walk that watches as it goes, syslog, path operations beneath
- * a directory fd). No policy lives here:
+ * a directory fd, dlopen of a --mode=so module). No policy lives here:
  * which directories to walk or watch is decided in JavaScript.
  */
 #ifndef CLSYNC_NATIVE_H
@@ -27,6 +27,7 @@ napi_status register_inotify_reader(napi_env env, napi_value exports);
 napi_status register_walk(napi_env env, napi_value exports);
 napi_status register_syslog(napi_env env, napi_value exports);
 napi_status register_beneath(napi_env env, napi_value exports);
+napi_status register_shared_object(napi_env env, napi_value exports);
 
 /* The inotify fd behind a reader handle (a napi external), or -1. */
 int inotify_reader_fd(napi_env env, napi_value handle);

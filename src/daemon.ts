@@ -109,6 +109,8 @@ export class Daemon {
 
   private async lifeCycle(): Promise<void> {
     const started = performance.now();
+    await this.handler.open?.();
+    if (this.stopping) return;
     const stats = await this.monitor!.start();
     log.notice(
       `marked ${stats.dirs} directories (${stats.watches} watches, ${stats.files} other objects) ` +
@@ -381,7 +383,7 @@ export class Daemon {
 
   private async shutdown(): Promise<void> {
     this.status.set('exiting');
-    this.handler.close();
+    await this.handler.close();
     await this.monitor?.close();
   }
 }

@@ -3,7 +3,8 @@
  * build/Release/clsync_native.node). The addon holds mechanisms only: an
  * inotify fd drained by a reader thread, a directory walk that adds watches
  * as it goes, syslog, and path operations beneath a directory fd that never
- * follow a symlink (native/beneath.c). Every decision stays in TypeScript.
+ * follow a symlink (native/beneath.c), and dlopen and calls of a `-M so`
+ * shared object (native/shared_object.c). Every decision stays in TypeScript.
  */
 import { createRequire } from 'node:module';
 
@@ -31,6 +32,14 @@ export const DT_LINKED = 0x80;
 
 /** Status of a walked directory other than 0 (read) and -errno: it is on another device. */
 export const WALK_OTHER_DEVICE = 1;
+
+/** Opaque handle of a dlopen'ed `-M so|rsyncso` shared object. */
+export interface SharedObjectHandle {
+  readonly __brand: 'SharedObjectHandle';
+}
+
+/** Bits of `soSymbols`: the clsyncapi_* functions a shared object exports. */
+export const SoSymbol = { INIT: 1, SYNC: 2, RSYNC: 4, DEINIT: 8 } as const;
 
 /** The raw functions exported by the addon. */
 export interface NativeAddon {
@@ -86,6 +95,23 @@ export interface NativeAddon {
    * without following any symlink: packed { u8 d_type, u8 length, name }, or -errno.
    */
   listBeneath(rootFd: number, path: Buffer): Buffer | number;
+  /** dlopen(path, RTLD_NOW|RTLD_LOCAL) of a NUL-terminated path; throws with dlerror(). Never closed. */
+  soOpen(path: Buffer): SharedObjectHandle;
+  /** Which clsyncapi_* functions it exports (SoSymbol bits). */
+  soSymbols(handle: SharedObjectHandle): number;
+  /**
+   * The calls below run the function in a new detached thread and resolve
+   * with its int result; their arguments are copied first. Strings are
+   * NUL-terminated Buffers.
+   * clsyncapi_init(ctx, NULL) with a context the addon keeps (include/clsync-node.h).
+   */
+  soInit(handle: SharedObjectHandle, label: Buffer, watchDir: Buffer, destinationDir: Buffer, mode: Buffer): Promise<number>;
+  /** clsyncapi_sync(n, events): per event its mask, flags, types (old, new: eventobjtype values) and path (NUL-terminated, in order). */
+  soSync(handle: SharedObjectHandle, masks: Uint32Array, flags: Uint32Array, types: Uint8Array, paths: Buffer): Promise<number>;
+  /** clsyncapi_rsync(inclist, exclist) */
+  soRsync(handle: SharedObjectHandle, includeList: Buffer, excludeList: Buffer | null): Promise<number>;
+  /** clsyncapi_deinit() */
+  soDeinit(handle: SharedObjectHandle): Promise<number>;
 }
 
 /** renameat2 flags (linux/fs.h) for `renameBeneath`. */

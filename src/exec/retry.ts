@@ -2,16 +2,20 @@ import { log } from '../log.js';
 import { runCommand, type RunOptions, type RunResult } from './run.js';
 import { sleep } from '../long-timer.js';
 
-/** What counts as success and how often to try (SPEC §6 "Execution"). */
-export interface RetryPolicy {
+/** How often to try and how long to wait between tries (`-r`, `-w`). */
+export interface TriesPolicy {
   /** tries in all; 0 = until it succeeds (`-r/--retries`) */
   retries: number;
   /** wait between tries, ms (`-w/--delay-sync`) */
   delayMs: number;
-  /** exit codes that count as success besides 0 (`-x`, plus 24 for rsyncdirect) */
-  okCodes: ReadonlySet<number>;
   /** stop retrying early, e.g. when the daemon is terminating */
   aborted: () => boolean;
+}
+
+/** What counts as success and how often to try (SPEC §6 "Execution"). */
+export interface RetryPolicy extends TriesPolicy {
+  /** exit codes that count as success besides 0 (`-x`, plus 24 for rsyncdirect) */
+  okCodes: ReadonlySet<number>;
 }
 
 /** The final outcome after all tries. */
@@ -28,8 +32,34 @@ export function describeEnd(r: RunResult): string {
 }
 
 /**
- * Run a command until it succeeds or the tries run out. Each failed try is
- * logged with what happens next, so the log tells what will be retried.
+ * The retry loop every kind of handler shares (programs: runWithRetries;
+ * module calls: callWithRetries): try until `ok`, the tries run out, or the
+ * daemon ends. Each failed try is logged with what happens next, so the log
+ * tells what will be retried.
+ */
+export async function retryLoop<R>(
+  attempt: (tries: number) => Promise<R>,
+  ok: (result: R) => boolean,
+  describe: (result: R) => string,
+  tag: string,
+  policy: TriesPolicy,
+): Promise<{ result: R; ok: boolean; tries: number }> {
+  for (let tries = 1; ; tries++) {
+    const result = await attempt(tries);
+    if (ok(result)) return { result, ok: true, tries };
+    const last = policy.retries !== 0 && tries >= policy.retries;
+    if (last || policy.aborted()) return { result, ok: false, tries };
+    log.warn(
+      `${tag}: ${describe(result)} (try ${tries}${policy.retries ? ` of ${policy.retries}` : ''}); ` +
+        `retrying in ${policy.delayMs / 1000} s`,
+    );
+    await sleep(policy.delayMs);
+    if (policy.aborted()) return { result, ok: false, tries };
+  }
+}
+
+/**
+ * Run a command until it succeeds or the tries run out (see retryLoop).
  * `firstTry`, when given, runs the first try instead (a prepared command);
  * the later tries run `argv`.
  */
@@ -39,19 +69,12 @@ export async function runWithRetries(
   policy: RetryPolicy,
   firstTry?: () => Promise<RunResult>,
 ): Promise<TriesResult> {
-  for (let tries = 1; ; tries++) {
-    const result = await (tries === 1 && firstTry ? firstTry() : runCommand(argv, options));
-    const ok = result.code !== null && !result.timedOut && (result.code === 0 || policy.okCodes.has(result.code));
-    if (ok) return { ...result, ok, tries };
-    const last = policy.retries !== 0 && tries >= policy.retries;
-    if (last || policy.aborted()) {
-      return { ...result, ok: false, tries };
-    }
-    log.warn(
-      `${options.tag}: ${describeEnd(result)} (try ${tries}${policy.retries ? ` of ${policy.retries}` : ''}); ` +
-        `retrying in ${policy.delayMs / 1000} s`,
-    );
-    await sleep(policy.delayMs);
-    if (policy.aborted()) return { ...result, ok: false, tries };
-  }
+  const { result, ok, tries } = await retryLoop(
+    (tries) => (tries === 1 && firstTry ? firstTry() : runCommand(argv, options)),
+    (r) => r.code !== null && !r.timedOut && (r.code === 0 || policy.okCodes.has(r.code)),
+    describeEnd,
+    options.tag,
+    policy,
+  );
+  return { ...result, ok, tries };
 }

@@ -22,8 +22,13 @@ export interface SyncHandler {
   syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void>;
   /** Sync these changed paths. */
   sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void>;
+  /**
+   * Get ready before the tree is watched (load a module, call its init);
+   * a failure ends the daemon before it starts. Optional.
+   */
+  open?(): Promise<void>;
   /** Release what the handler holds (list directory, loaded modules) at exit. */
-  close(): void;
+  close(): void | Promise<void>;
   /**
    * It links hard-linked files at the destination, and wants the walks to
    * report them (MonitorOptions.reportLinked).

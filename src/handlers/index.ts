@@ -5,6 +5,8 @@ import { handlerOptions } from './options.js';
 import { ProgramHandler } from './program.js';
 import { RsyncDirectHandler } from './rsyncdirect.js';
 import { RsyncShellHandler } from './rsyncshell.js';
+import { RsyncSoHandler } from './rsyncso.js';
+import { SoHandler } from './so.js';
 
 /**
  * The handler for `-M/--mode`, given the narrow options built here once
@@ -21,6 +23,10 @@ export function createHandler(settings: Settings, aborted: () => boolean): SyncH
     case 'direct':
     case 'shell':
       return new ProgramHandler(options.mode, options, aborted);
+    case 'so':
+      return new SoHandler(options, aborted);
+    case 'rsyncso':
+      return new RsyncSoHandler(options, aborted);
     default:
       throw new OptionError(`--mode=${options.mode}: not supported yet`);
   }

@@ -151,8 +151,8 @@ test('unsupported options and values are refused from the file too, with where t
   const file = conf(`[default]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nbackground = 1\n`);
   assert.throws(() => loadSettings(['-H', file], noSearch),
     (e: unknown) => e instanceof OptionError && e.message.startsWith('--background: not supported yet') && e.message.includes(`${file}:5`));
-  const so = conf(`[default]\nwatch-dir = ${src}\nmode = so\n`);
-  assert.throws(() => loadSettings(['-H', so], noSearch),
-    (e: unknown) => e instanceof OptionError && e.message.startsWith(`--mode (-M) (${so}:3, block [default]): "so" is not supported yet`));
+  const fanotify = conf(`[default]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nmonitor = fanotify\n`);
+  assert.throws(() => loadSettings(['-H', fanotify], noSearch),
+    (e: unknown) => e instanceof OptionError && e.message.startsWith(`--monitor (${fanotify}:5, block [default]): "fanotify" is not supported yet`));
   assert.equal(loadSettings(['-H', file, '--background=0'], noSearch).mode, 'rsyncdirect', 'the command line wins here too');
 });

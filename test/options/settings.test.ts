@@ -139,9 +139,6 @@ test('unsupported options are refused when not at their default, never ignored',
 });
 
 test('unsupported values of supported options are refused with the reason', () => {
-  for (const m of ['rsyncso', 'so']) {
-    throwsOption(['-M', m, `-W${src}`, `-D${dst}`], new RegExp(`^-M \\(--mode\\): "${m}" is not supported yet; use simple`));
-  }
   throwsOption([...base, '--monitor=fanotify'], /^--monitor: "fanotify" is not supported yet; use inotify/);
   for (const m of ['kqueue', 'bsm', 'gio', 'dtracepipe']) {
     throwsOption([...base, `--monitor=${m}`], /is not available on Linux; use inotify/);
