@@ -118,6 +118,16 @@ export class RsyncDirectHandler implements SyncHandler {
     this.localDestination = !userArgs && destination.startsWith('/') ? bytesOf(destination) : null;
   }
 
+  /**
+   * With include/exclude list files (the user's template names them) a run
+   * is a list pair and one rsync, nothing shared with other runs: `-p`
+   * applies. The files-from way keeps state across runs (the warm rsync,
+   * the destination's door and identity, the deletion strategy): one at a time.
+   */
+  get concurrent(): boolean {
+    return !this.filesFrom;
+  }
+
   async syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (!this.filesFrom) return this.runIncludeLists([{ path: '', recursive: true }], excluded, context);
     await this.chooseDeletion();
