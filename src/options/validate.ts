@@ -95,7 +95,7 @@ export function refuseThreadingConflicts(c: CollectedOptions): void {
       const v = c.value(long);
       if (isOn(v) || (typeof v === 'string' && v !== '')) {
         throw new OptionError(
-          `${c.nameOf(optionByLong('threading')!)}=${threading} and ${c.nameOf(optionByLong(long)!)} cannot be used together ` +
+          `-p/--threading ${threading} and ${c.nameOf(optionByLong(long)!)} cannot be used together ` +
             `(parallel syncs have no "last sync"); drop one, or use -p off`,
         );
       }
