@@ -7,7 +7,7 @@ import type { Settings } from './options/index.js';
 import { RuleSet, RuleAction } from './rules/index.js';
 import { EventQueue, SignatureCache, signatureMask, type Change } from './queue/index.js';
 import { SourceTree } from './tree/source.js';
-import { Dispatcher } from './exec/threading.js';
+import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
 import { createMonitor, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handlers/handler.js';
@@ -106,7 +106,7 @@ export class Daemon {
   /** Run until the end; resolves with the exit code and reason. */
   async run(): Promise<DaemonEnd> {
     this.status.set('starting');
-    this.dispatcher = new Dispatcher(this.threadingMode());
+    this.dispatcher = new Dispatcher(threadingFor(this.settings.threading, this.handler, String(this.settings.mode)));
     this.monitor = createMonitor(this.settings.monitor, {
       watchDir: nativeString(this.watchDir),
       oneFileSystem: this.settings.oneFileSystem,
@@ -152,14 +152,6 @@ export class Daemon {
     }
     this.status.set('running');
     this.afterSync();
-  }
-
-  /** -p as the handler allows it: a mode that keeps state between runs runs one at a time. */
-  private threadingMode(): 'off' | 'safe' | 'full' {
-    const wanted = this.settings.threading;
-    if (wanted === 'off' || this.handler.concurrent) return wanted;
-    log.notice(`-p ${wanted} is ignored: --mode=${this.settings.mode} with these arguments runs one sync at a time`);
-    return 'off';
   }
 
   /** Rules say, for a directory a walk found, whether to descend and watch; excluded objects are noted. */
@@ -273,12 +265,7 @@ export class Daemon {
 
   /** A released batch less the changes --modification-signature drops. */
   private release(changes: Change[]): Change[] {
-    if (!this.signatures || changes.length === 0) return changes;
-    const kept = this.signatures.filter(changes);
-    if (kept.length < changes.length && log.debugLevel >= 1) {
-      log.debug(1, `--modification-signature: ${changes.length - kept.length} of ${changes.length} changed paths unchanged since their last sync`);
-    }
-    return kept;
+    return this.signatures && changes.length > 0 ? this.signatures.filter(changes) : changes;
   }
 
   /**
@@ -440,13 +427,3 @@ export class Daemon {
   }
 }
 
-/** The paths a batch touches at the destination, for -p safe: each change's path and the other name of a rename or exchange. */
-function batchPaths(changes: readonly Change[]): RelPath[] {
-  const paths: RelPath[] = [];
-  for (const c of changes) {
-    paths.push(c.path);
-    if (c.movedFrom !== undefined) paths.push(c.movedFrom);
-    if (c.exchangedWith !== undefined) paths.push(c.exchangedWith);
-  }
-  return paths;
-}

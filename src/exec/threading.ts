@@ -14,6 +14,8 @@
  */
 import { availableParallelism } from 'node:os';
 import type { RelPath } from '../types.js';
+import type { Change } from '../queue/index.js';
+import { log } from '../log.js';
 
 export type ThreadingMode = 'off' | 'safe' | 'full';
 
@@ -24,6 +26,27 @@ export type ThreadingMode = 'off' | 'safe' | 'full';
  * the machine busy without letting a burst fork hundreds.
  */
 export const THREADING_LIMIT = Math.max(1, availableParallelism()) * 4;
+
+/**
+ * -p as the handler allows it: a mode that keeps state from one run to the
+ * next (SyncHandler.concurrent false) runs one sync at a time, said once.
+ */
+export function threadingFor(wanted: ThreadingMode, handler: { readonly concurrent?: boolean }, mode: string): ThreadingMode {
+  if (wanted === 'off' || handler.concurrent) return wanted;
+  log.notice(`-p ${wanted} is ignored: --mode=${mode} with these arguments runs one sync at a time`);
+  return 'off';
+}
+
+/** The paths a batch touches at the destination, for -p safe: each change's path and the other name of a rename or exchange. */
+export function batchPaths(changes: readonly Change[]): RelPath[] {
+  const paths: RelPath[] = [];
+  for (const c of changes) {
+    paths.push(c.path);
+    if (c.movedFrom !== undefined) paths.push(c.movedFrom);
+    if (c.exchangedWith !== undefined) paths.push(c.exchangedWith);
+  }
+  return paths;
+}
 
 /** `a` and `b` are the same path or one is an ancestor of the other ('' is everyone's). */
 export function pathsOverlap(a: RelPath, b: RelPath): boolean {

@@ -26,6 +26,7 @@
 import type { RelPath } from '../types.js';
 import type { FullStat } from '../tree/source.js';
 import type { Change } from './event-queue.js';
+import { log } from '../log.js';
 
 /** The lstat fields `--modification-signature` names, as bits (the C tool's STAT_FIELD_* values). */
 export const StatField = {
@@ -154,6 +155,9 @@ export class SignatureCache {
       out.push(c);
     }
     this.forgetBelow(gone);
+    if (out.length < changes.length && log.debugLevel >= 1) {
+      log.debug(1, `--modification-signature: ${changes.length - out.length} of ${changes.length} changed paths unchanged since their last sync`);
+    }
     return out;
   }
 
