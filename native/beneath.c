@@ -178,9 +178,12 @@ static napi_value js_rename_beneath(napi_env env, napi_callback_info info) {
 /* ---- looking without following: the source tree ---- */
 
 /*
- * statBeneath(rootFd, path: Buffer, out: Float64Array(5)): 0 | -errno.
+ * statBeneath(rootFd, path: Buffer, out: Float64Array(5 or 16)): 0 | -errno.
  * lstat of `path` (relative; "" = root) with no symlink followed in any
- * component: out = [st_mode, st_nlink, st_dev, st_ino, st_size].
+ * component: out = [st_mode, st_nlink, st_dev, st_ino, st_size], and when
+ * `out` has room for 16 (modification signatures need every field):
+ * [..., st_uid, st_gid, st_rdev, st_blksize, st_blocks, atime s, atime ns,
+ * mtime s, mtime ns, ctime s, ctime ns].
  * ELOOP/ENOTDIR: an ancestor is a symlink or not a directory; ENOENT: gone.
  */
 static napi_value js_stat_beneath(napi_env env, napi_callback_info info) {
@@ -215,6 +218,19 @@ static napi_value js_stat_beneath(napi_env env, napi_callback_info info) {
   out[2] = (double)st.st_dev;
   out[3] = (double)st.st_ino;
   out[4] = (double)st.st_size;
+  if (length >= 16) {
+    out[5] = st.st_uid;
+    out[6] = st.st_gid;
+    out[7] = (double)st.st_rdev;
+    out[8] = st.st_blksize;
+    out[9] = (double)st.st_blocks;
+    out[10] = (double)st.st_atim.tv_sec;
+    out[11] = st.st_atim.tv_nsec;
+    out[12] = (double)st.st_mtim.tv_sec;
+    out[13] = st.st_mtim.tv_nsec;
+    out[14] = (double)st.st_ctim.tv_sec;
+    out[15] = st.st_ctim.tv_nsec;
+  }
   return int_value(env, 0);
 }
 

@@ -5,10 +5,12 @@ import { bytesOf, nativeString } from './bytes.js';
 import { IN, WalkDecision, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet, RuleAction } from './rules/index.js';
-import { EventQueue } from './queue/index.js';
+import { EventQueue, SignatureCache, signatureMask, type Change } from './queue/index.js';
+import { SourceTree } from './tree/source.js';
+import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
 import { createMonitor, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
-import type { ExcludedObject, SyncHandler } from './handlers/handler.js';
+import type { ExcludedObject, SyncContext, SyncHandler } from './handlers/handler.js';
 import { StatusTracker } from './control/status.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
@@ -50,9 +52,16 @@ export class Daemon {
   /** objects the rules exclude that walks found, by path; rsync must leave them alone */
   private readonly excluded = new Map<RelPath, boolean>();
   private iteration = 0;
-  private syncing = false;
+  /** handler runs under way (more than one only with -p safe|full) */
+  private running = 0;
+  /** --modification-signature: the per-path cache, null when off */
+  private readonly signatures: SignatureCache | null;
+  private readonly signatureTree: SourceTree | null;
+  /** -p: which released batches may run at once (set in run(), once the handler is known) */
+  private dispatcher = new Dispatcher('off');
   private initialSyncDone = false;
   private lastSyncEnd = 0;
+  private lastSyncStart = 0;
   /** no sync before this time (ms): the backoff after a failure */
   private notBefore = 0;
   /** the next sync; -t, -T and -w go up to 2^32-1 s, beyond what setTimeout takes */
@@ -84,12 +93,21 @@ export class Daemon {
     this.needSize = settings.thresholdBigfile > 0 && settings.delayCollectBigfile !== settings.delayCollect;
     this.rootBytes = bytesOf(settings.watchDir.replace(/\/+$/, '') + '/');
     this.handler = createHandler(settings, () => this.stopping);
+    const mask = signatureMask(settings.modificationSignature);
+    this.signatureTree = mask ? new SourceTree(this.watchDir.replace(/\/+$/, '') || '/') : null;
+    this.signatures = this.signatureTree ? new SignatureCache(mask, (p) => this.signatureTree!.lstatFull(p)) : null;
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
+  }
+
+  /** A sync of batches is under way. */
+  private get syncing(): boolean {
+    return this.running > 0;
   }
 
   /** Run until the end; resolves with the exit code and reason. */
   async run(): Promise<DaemonEnd> {
     this.status.set('starting');
+    this.dispatcher = new Dispatcher(threadingFor(this.settings.threading, this.handler, String(this.settings.mode)));
     this.monitor = createMonitor(this.settings.monitor, {
       watchDir: nativeString(this.watchDir),
       oneFileSystem: this.settings.oneFileSystem,
@@ -120,7 +138,7 @@ export class Daemon {
     if (!this.settings.skipInitialsync) {
       this.status.set('initsync');
       const excluded = this.settings.fullInitialsync ? [] : this.excludedList();
-      if (await this.runHandler(() => this.handler.syncAll(excluded, this.context()))) {
+      if (await this.runHandler((context) => this.handler.syncAll(excluded, context))) {
         log.notice(`initial sync done in ${Math.round(performance.now() - started)} ms`);
       } else {
         // --ignore-failures: the whole tree stays due
@@ -184,12 +202,14 @@ export class Daemon {
 
   /** Arm the timer for the next sync: when the oldest queued class is due, and not before `-w` after the last. */
   private schedule(): void {
-    if (this.syncing || this.stopping || this.finishing) return;
+    if (!this.dispatcher.accepting || this.stopping || this.finishing) return;
     const due = this.queue.nextDue();
     if (due === undefined) return;
     clearTimeout(this.settleTimer);
     const delaySyncMs = this.settings.exitOnNoEvents || this.settings.mode === 'simple' ? 0 : this.settings.delaySync * 1000;
-    const at = Math.max(due, this.lastSyncEnd + delaySyncMs, this.notBefore);
+    // -w: between the end of one sync and the next; with -p, between starts (runs overlap)
+    const last = this.dispatcher.mode === 'off' ? this.lastSyncEnd : this.lastSyncStart;
+    const at = Math.max(due, last + delaySyncMs, this.notBefore);
     this.cancelTimer();
     const delay = at - Date.now();
     if (delay <= 0) this.immediate = setImmediate(() => this.syncSoon());
@@ -207,42 +227,62 @@ export class Daemon {
   }
 
   private async syncDue(): Promise<void> {
-    if (this.syncing || this.stopping) return;
+    if (!this.dispatcher.accepting || this.stopping) return;
     if (this.settings.standbyFile && lstatSync(bytesOf(this.settings.standbyFile), { throwIfNoEntry: false })) {
       log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
       this.timer = setLongTimeout(() => this.syncSoon(), 1000);
       return;
     }
-    const changes = this.queue.take(Date.now());
+    const changes = this.release(this.queue.take(Date.now()));
     if (changes.length === 0) {
       this.afterSync();
       return;
     }
     const recursiveRoot = changes.some((c) => c.path === '' && c.recursive);
     const excluded = this.excludedList();
-    log.info(`sync #${this.iteration}: ${changes.length} changed paths`);
-    const ok = await this.runHandler(() =>
-      recursiveRoot
-        ? this.handler.syncAll(excluded, this.context())
-        : this.handler.sync(changes, excluded, this.context()),
-    );
-    if (!ok) {
-      // --ignore-failures: nothing is lost, the next sync tries these again
-      this.queue.requeue(changes);
-      this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
-      log.warn(`${changes.length} changed paths stay queued for the next sync`);
+    const done = this.dispatcher.submit(batchPaths(changes), async () => {
+      log.info(`sync #${this.iteration}: ${changes.length} changed paths`);
+      const ok = await this.runHandler((context) =>
+        recursiveRoot ? this.handler.syncAll(excluded, context) : this.handler.sync(changes, excluded, context),
+      );
+      if (!ok) {
+        // --ignore-failures: nothing is lost, the next sync tries these again
+        this.signatures?.forget(changes);
+        this.queue.requeue(changes);
+        this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
+        log.warn(`${changes.length} changed paths stay queued for the next sync`);
+      }
+    });
+    if (this.dispatcher.mode === 'off') {
+      await done;
+      this.afterSync();
+      return;
     }
-    this.afterSync();
+    // -p: the next due batch may start while this one runs
+    this.schedule();
+    done.then(
+      () => this.afterSync(),
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  /** A released batch less the changes --modification-signature drops. */
+  private release(changes: Change[]): Change[] {
+    return this.signatures && changes.length > 0 ? this.signatures.filter(changes) : changes;
   }
 
   /**
    * Run the handler once with the bookkeeping every sync needs. A final
    * failure ends the daemon, or with --ignore-failures resolves false.
    */
-  private async runHandler(run: () => Promise<void>): Promise<boolean> {
-    this.syncing = true;
+  private async runHandler(run: (context: SyncContext) => Promise<void>): Promise<boolean> {
+    this.running++;
+    this.lastSyncStart = Date.now();
+    // each run its own iteration number, taken when it starts (runs may overlap with -p)
+    const context = this.context();
+    this.iteration++;
     try {
-      await run();
+      await run(context);
       return true;
     } catch (err) {
       if (!(err instanceof HandlerError) || this.stopping) throw err;
@@ -253,9 +293,8 @@ export class Daemon {
       log.error(`${err.message} (--ignore-failures: going on)`);
       return false;
     } finally {
-      this.syncing = false;
+      this.running--;
       this.lastSyncEnd = Date.now();
-      this.iteration++;
     }
   }
 
@@ -277,7 +316,7 @@ export class Daemon {
     this.schedule();
   }
 
-  private context(): { iteration: number; status: string } {
+  private context(): SyncContext {
     return { iteration: this.iteration, status: this.status.value };
   }
 
@@ -320,10 +359,12 @@ export class Daemon {
     this.cancelTimer();
     while (this.syncing) await new Promise((r) => setTimeout(r, 20));
     if (lastSync && this.queue.size > 0) {
-      const changes = this.queue.take(Date.now(), true);
-      await this.runHandler(() => this.handler.sync(changes, this.excludedList(), this.context())).catch((e) =>
-        this.fail(e),
-      );
+      const changes = this.release(this.queue.take(Date.now(), true));
+      if (changes.length > 0) {
+        await this.runHandler((context) => this.handler.sync(changes, this.excludedList(), context)).catch((e) =>
+          this.fail(e),
+        );
+      }
     }
     await allExited();
     await this.finishNormally();
@@ -359,9 +400,9 @@ export class Daemon {
         this.status.set('preexit');
         await runHook(this.settings.preExitHook, this.settings.label, 'pre-exit hook');
         await new Promise((r) => setTimeout(r, NO_EVENTS_SETTLE_MS));
-        const changes = this.queue.take(Date.now(), true);
+        const changes = this.release(this.queue.take(Date.now(), true));
         if (changes.length > 0) {
-          await this.runHandler(() => this.handler.sync(changes, this.excludedList(), this.context()));
+          await this.runHandler((context) => this.handler.sync(changes, this.excludedList(), context));
         }
       }
       if (this.initialSyncDone && this.settings.exitHook) {
@@ -384,6 +425,8 @@ export class Daemon {
   private async shutdown(): Promise<void> {
     this.status.set('exiting');
     await this.handler.close();
+    this.signatureTree?.close();
     await this.monitor?.close();
   }
 }
+

@@ -87,7 +87,9 @@ export interface NativeAddon {
   /**
    * lstat of `path` (relative to `rootFd`, '' = itself) without following
    * any symlink: 0 with `out` = [mode, nlink, dev, ino, size], or -errno
-   * (ELOOP/ENOTDIR: an ancestor is a symlink or not a directory).
+   * (ELOOP/ENOTDIR: an ancestor is a symlink or not a directory). An `out`
+   * of 16 also gets [uid, gid, rdev, blksize, blocks, atime s, atime ns,
+   * mtime s, mtime ns, ctime s, ctime ns] (modification signatures).
    */
   statBeneath(rootFd: number, path: Buffer, out: Float64Array): number;
   /**

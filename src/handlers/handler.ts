@@ -34,4 +34,12 @@ export interface SyncHandler {
    * report them (MonitorOptions.reportLinked).
    */
   readonly keepsHardLinks?: boolean;
+  /**
+   * `sync`/`syncAll` may be called again before an earlier call ended
+   * (`-p safe|full`). Default false: the daemon then runs one sync at a
+   * time whatever -p says, and says so once. A mode that keeps state from
+   * one run to the next (a warm process, an open destination) leaves it
+   * false.
+   */
+  readonly concurrent?: boolean;
 }

@@ -43,6 +43,16 @@ export class RsyncDirectHandler implements SyncHandler {
     this.filesFrom = exact ? new FilesFromSync(options.watchDir, local, options.program, options.rsyncInclimit, this.rsync, this.lists, aborted) : null;
   }
 
+  /**
+   * With include/exclude list files (the user's template names them) a run
+   * is a list pair and one rsync, nothing shared with other runs: `-p`
+   * applies. The files-from way keeps state across runs (the warm rsync,
+   * the destination's door and identity, the deletion strategy): one at a time.
+   */
+  get concurrent(): boolean {
+    return this.filesFrom === null;
+  }
+
   syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (this.filesFrom) return this.filesFrom.syncAll(excluded, context);
     return this.runIncludeLists([{ path: '', recursive: true }], excluded, context);

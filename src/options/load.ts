@@ -16,7 +16,7 @@ import { parseCommandLine } from './cli.js';
 import { OPTIONS, optionByLong, optionByShort, type OptionSpec } from './table.js';
 import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
-import { refuseConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
+import { refuseConflicts, refuseThreadingConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
 import { checkHooks, checkWatchDir, refuseOverlap, resolveDestination } from './paths.js';
 
 const TABLE = OPTIONS as readonly OptionSpec[];
@@ -77,6 +77,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   refuseOverlap(c);
   requireDestinationIfUsed(c);
   refuseConflicts(c);
+  refuseThreadingConflicts(c);
   checkHooks(c);
   applyModeDefaults(c);
   if (c.handlerArgs !== null) {

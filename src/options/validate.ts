@@ -98,6 +98,36 @@ export function refuseConflicts(c: CollectedOptions): void {
   }
 }
 
+/**
+ * Options the C clsync refuses with `-p safe|full` (main.c): each needs
+ * to know when "the last sync" ended, which parallel syncs do not have.
+ */
+const NOT_WITH_THREADING = ['only-initialsync', 'exit-on-no-events', 'max-iterations', 'pre-exit-hook'] as const;
+
+/** `-p safe|full` with an option that needs one sync at a time; `--modification-signature` with `--cancel-syscalls=mon_stat`. */
+export function refuseThreadingConflicts(c: CollectedOptions): void {
+  const threading = c.value('threading');
+  if (typeof threading === 'string' && threading !== 'off') {
+    for (const long of NOT_WITH_THREADING) {
+      const v = c.value(long);
+      if (isOn(v) || (typeof v === 'string' && v !== '')) {
+        throw new OptionError(
+          `-p/--threading ${threading} and ${c.nameOf(optionByLong(long)!)} cannot be used together ` +
+            `(parallel syncs have no "last sync"); drop one, or use -p off`,
+        );
+      }
+    }
+  }
+  const signature = c.value('modification-signature');
+  const cancel = c.value('cancel-syscalls');
+  if (Array.isArray(signature) && signature.some((f) => f !== '') && Array.isArray(cancel) && cancel.includes('mon_stat')) {
+    throw new OptionError(
+      `${c.nameOf(optionByLong('modification-signature')!)} and ${c.nameOf(optionByLong('cancel-syscalls')!)}=mon_stat ` +
+        'cannot be used together: signatures need the lstat that mon_stat cancels; drop one',
+    );
+  }
+}
+
 function isOn(v: unknown): boolean {
   return typeof v === 'number' && v > 0;
 }

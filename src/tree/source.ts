@@ -72,6 +72,22 @@ class BeneathStat implements EntryStat {
 const statNumbers = new Float64Array(5);
 
 /**
+ * Every lstat field, as numbers, in this order: dev, ino, mode, nlink, uid,
+ * gid, rdev, size, blksize, blocks, atime s, atime ns, mtime s, mtime ns,
+ * ctime s, ctime ns (see StatField in queue/signature.ts). Times keep their
+ * nanoseconds: two changes within one second must not look alike.
+ */
+export type FullStat = Float64Array;
+
+/** Length of a FullStat. */
+export const FULL_STAT_LENGTH = 16;
+
+const fullNumbers = new Float64Array(FULL_STAT_LENGTH);
+
+/** Native order (beneath.c) → FullStat order. */
+const NATIVE_TO_FULL = [2, 3, 0, 1, 5, 6, 7, 4, 8, 9, 10, 11, 12, 13, 14, 15] as const;
+
+/**
  * lstat of `rel` beneath the directory fd `dirFd`, never through a symlink
  * (native/beneath.c); undefined when it is not there, or is below a symlink
  * or a file.
@@ -127,6 +143,19 @@ export class SourceTree {
   lstat(rel: RelPath): EntryStat | undefined {
     if (!this.beneath) return this.lstatByPath(rel);
     return this.atRoot((fd) => lstatBeneath(fd, rel));
+  }
+
+  /**
+   * Every lstat field of `rel` (FullStat), resolved as `lstat` is (never
+   * through a symlink); undefined when it is not there. A new array each call.
+   */
+  lstatFull(rel: RelPath): FullStat | undefined {
+    if (this.fd < 0) return this.lstatFullByPath(rel);
+    const n = fullNumbers;
+    if (native.statBeneath(this.fd, bytesOf(rel), n) !== 0) return undefined;
+    const out = new Float64Array(FULL_STAT_LENGTH);
+    for (let i = 0; i < FULL_STAT_LENGTH; i++) out[i] = n[NATIVE_TO_FULL[i]];
+    return out;
   }
 
   /** The entries of the directory `rel`; undefined when it is not a directory of the tree (any more). */
@@ -200,6 +229,24 @@ export class SourceTree {
     } catch {
       return undefined; // ENOTDIR: an ancestor is a file
     }
+  }
+
+  private lstatFullByPath(rel: RelPath): FullStat | undefined {
+    let st;
+    try {
+      st = lstatSync(this.absolute(rel), { throwIfNoEntry: false, bigint: true });
+    } catch {
+      return undefined;
+    }
+    if (!st) return undefined;
+    const ns = (t: bigint): [number, number] => [Number(t / 1_000_000_000n), Number(t % 1_000_000_000n)];
+    const [as, ans] = ns(st.atimeNs);
+    const [ms, mns] = ns(st.mtimeNs);
+    const [cs, cns] = ns(st.ctimeNs);
+    return Float64Array.of(
+      Number(st.dev), Number(st.ino), Number(st.mode), Number(st.nlink), Number(st.uid), Number(st.gid),
+      Number(st.rdev), Number(st.size), Number(st.blksize), Number(st.blocks), as, ans, ms, mns, cs, cns,
+    );
   }
 
   private listByPath(rel: RelPath): TreeEntry[] | undefined {

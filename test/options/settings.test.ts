@@ -132,7 +132,9 @@ test('unsupported options are refused when not at their default, never ignored',
   throwsOption([...base, '-b'], /^--background: not supported yet/);
   throwsOption([...base, '--secure-splitting'], /^--secure-splitting: not supported yet/);
   throwsOption([...base, '--socket', '/run/x.sock'], /^--socket: not supported yet/);
-  throwsOption([...base, '--modification-signature=mtime'], /^--modification-signature: not supported yet/);
+  assert.deepEqual(load([...base, '--modification-signature=uid,gid']).modificationSignature, ['uid', 'gid']);
+  assert.deepEqual(load([...base, '--modification-signature=*']).modificationSignature, ['*']);
+  throwsOption([...base, '--modification-signature=colour'], /--modification-signature/);
   throwsOption([...base, '-X'], /^--exclude-mount-points: not supported yet/);
   // left at the default they are accepted
   assert.equal(load([...base, '--background=0', '--pivot-root=off', '--detach-ipc=0', '--mountpoints=']).mode, 'rsyncdirect');
@@ -143,7 +145,9 @@ test('unsupported values of supported options are refused with the reason', () =
   for (const m of ['kqueue', 'bsm', 'gio', 'dtracepipe']) {
     throwsOption([...base, `--monitor=${m}`], /is not available on Linux; use inotify/);
   }
-  throwsOption([...base, '-psafe'], /^-p \(--threading\): "safe" is not supported yet; use off/);
+  assert.equal(load([...base, '-psafe']).threading, 'safe');
+  assert.equal(load([...base, '--threading=full']).threading, 'full');
+  throwsOption([...base, '-psafe', '--max-iterations=2'], /^-p\/--threading safe and --max-iterations cannot be used together/);
   assert.equal(load([...base, '--threading=off', '--monitor=inotify']).threading, 'off');
 });
 
