@@ -7,6 +7,7 @@ import type { Settings } from './options/index.js';
 import { RuleSet, RuleAction } from './rules/index.js';
 import { EventQueue, SignatureCache, signatureMask, type Change } from './queue/index.js';
 import { SourceTree } from './tree/source.js';
+import { walkBelow, type WalkVisit } from './tree/walk-below.js';
 import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
 import { createMonitor, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
@@ -32,6 +33,9 @@ const NO_EVENTS_SETTLE_MS = 150;
  */
 const FAILURE_BACKOFF_MS = 1000;
 
+/** What the daemon notes of an excluded object (see ExcludedObject): bits. */
+const ExcludedFlags = { DIR: 1, UNWALKED: 2 } as const;
+
 /** Why the daemon ended: exit code and a one-line reason (empty for a normal end). */
 export interface DaemonEnd {
   code: number;
@@ -50,13 +54,15 @@ export class Daemon {
   private readonly handler: SyncHandler;
   private monitor: Monitor | null = null;
   /** objects the rules exclude that walks found, by path; rsync must leave them alone */
-  private readonly excluded = new Map<RelPath, boolean>();
+  private readonly excluded = new Map<RelPath, number>();
   private iteration = 0;
   /** handler runs under way (more than one only with -p safe|full) */
   private running = 0;
   /** --modification-signature: the per-path cache, null when off */
   private readonly signatures: SignatureCache | null;
   private readonly signatureTree: SourceTree | null;
+  /** the tree, for walks below new directories the rules keep out of syncs (queueSyncedBelow) */
+  private tree: SourceTree | undefined;
   /** -p: which released batches may run at once (set in run(), once the handler is known) */
   private dispatcher = new Dispatcher('off');
   private initialSyncDone = false;
@@ -161,7 +167,7 @@ export class Daemon {
   private walkFilter(path: RelPath, isDir: boolean): number {
     if (this.rules.isEmpty) return WalkDecision.WALK | WalkDecision.MONITOR;
     const permitted = this.rules.permitted(path, isDir);
-    if (!(permitted & RuleAction.SYNC) && path !== '') this.excluded.set(path, isDir);
+    if (!(permitted & RuleAction.SYNC)) this.excluded.set(path, (isDir ? ExcludedFlags.DIR : 0) | (permitted & RuleAction.WALK ? 0 : ExcludedFlags.UNWALKED));
     if (!isDir) return 0;
     return (
       (permitted & RuleAction.WALK ? WalkDecision.WALK : 0) |
@@ -185,13 +191,30 @@ export class Daemon {
       if (!rules.isEmpty && !(rules.permitted(event.path, isDir) & RuleAction.SYNC)) {
         // a recursive run over its parent must still leave it out
         if (event.mask & (IN.DELETE | IN.MOVED_FROM)) this.excluded.delete(event.path);
-        else this.excluded.set(event.path, isDir);
+        else this.excluded.set(event.path, isDir ? ExcludedFlags.DIR : 0);
+        // a new directory kept out of syncs but walked: what the rules let through below it is new too
+        if (event.recursive && isDir && !(event.mask & (IN.DELETE | IN.MOVED_FROM))) this.queueSyncedBelow(event.path);
         continue;
       }
       this.queue.add(event, this.needSize && !isDir ? this.sizeOf(event) : undefined, this.syncing);
       if (log.debugLevel >= 3) log.debug(3, `event 0x${event.mask.toString(16)} ${showPath(event.path)}`);
     }
     if (this.initialSyncDone) this.schedule();
+  }
+
+  /** Queue, as created, the objects below `dir` that the rules sync (walking where they let walks go). */
+  private queueSyncedBelow(dir: RelPath): void {
+    if (!(this.rules.permitted(dir, true) & RuleAction.WALK)) return;
+    this.tree ??= new SourceTree(this.watchDir.replace(/\/+$/, '') || '/', false);
+    const visit = (path: RelPath, isDir: boolean): WalkVisit => {
+      const permitted = this.rules.permitted(path, isDir);
+      const synced = (permitted & RuleAction.SYNC) !== 0;
+      if (!synced) this.excluded.set(path, (isDir ? ExcludedFlags.DIR : 0) | (permitted & RuleAction.WALK ? 0 : ExcludedFlags.UNWALKED));
+      return { report: synced, descend: !synced && (permitted & RuleAction.WALK) !== 0 };
+    };
+    walkBelow(this.tree, dir, visit, (path, isDir) =>
+      this.queue.add({ path, mask: IN.CREATE | (isDir ? IN.ISDIR : 0), recursive: isDir }, undefined, this.syncing),
+    );
   }
 
   private sizeOf(event: FsEvent): number | undefined {
@@ -322,7 +345,7 @@ export class Daemon {
 
   private excludedList(): ExcludedObject[] {
     const list: ExcludedObject[] = [];
-    for (const [path, isDir] of this.excluded) list.push({ path, isDir });
+    for (const [path, flags] of this.excluded) list.push({ path, isDir: (flags & ExcludedFlags.DIR) !== 0, walked: (flags & ExcludedFlags.UNWALKED) === 0 });
     return list;
   }
 
@@ -426,6 +449,7 @@ export class Daemon {
     this.status.set('exiting');
     await this.handler.close();
     this.signatureTree?.close();
+    this.tree?.close();
     await this.monitor?.close();
   }
 }

@@ -1,11 +1,13 @@
 /**
  * What the program modes (simple, direct, shell) tell their handler: one
  * entry per object, with the inotify mask of what happened to it. A batch
- * gives one entry per change; the initial sync walks the tree and gives one
- * per object the rules let through, as the C clsync does (mask IN_CREATE,
- * with IN_ISDIR for a directory), the root first.
+ * gives one entry per change (and per object inside a directory that came
+ * with its content); the initial sync walks the tree and gives one per
+ * object the rules let through, as the C clsync does (mask IN_CREATE, with
+ * IN_ISDIR for a directory), the root first.
  */
 import { SourceTree } from '../tree/source.js';
+import { walkBelow, type WalkVisit } from '../tree/walk-below.js';
 import { IN, type RelPath } from '../types.js';
 import type { Change } from '../queue/index.js';
 import type { ExcludedObject } from '../rsync/index.js';
@@ -20,39 +22,59 @@ export interface SyncEntry {
   recursive: boolean;
 }
 
-/** The entries of a batch, in its order. */
-export function batchEntries(changes: readonly Change[]): SyncEntry[] {
-  return changes.map((c) => ({ path: c.path, mask: c.mask | (c.isDir ? IN.ISDIR : 0), recursive: c.recursive }));
+/**
+ * The entries of a batch, in its order. A directory that came with its
+ * content (created or moved in: `recursive`) is followed by every object
+ * below it that is not excluded, as the C tool queues them: a program
+ * handler is told about objects one by one.
+ */
+export function batchEntries(changes: readonly Change[], watchDir: string, excluded: readonly ExcludedObject[]): SyncEntry[] {
+  const out: SyncEntry[] = [];
+  let below: ((root: RelPath) => void) | undefined;
+  const tree = changes.some((c) => c.recursive && c.isDir && c.state !== 'deleted') ? new SourceTree(watchDir, false) : undefined;
+  try {
+    for (const c of changes) {
+      out.push({ path: c.path, mask: c.mask | (c.isDir ? IN.ISDIR : 0), recursive: c.recursive });
+      if (!tree || !c.recursive || !c.isDir || c.state === 'deleted') continue;
+      below ??= lister(tree, excluded, out);
+      below(c.path);
+    }
+  } finally {
+    tree?.close();
+  }
+  const seen = new Set<RelPath>();
+  return out.filter((e) => !seen.has(e.path) && seen.add(e.path) !== undefined);
 }
 
 /**
- * Every object of the tree below the watch dir that the rules let through
- * (`excluded`: what the walks found excluded; nothing below an excluded
- * directory is listed), read without following symlinks, depth first.
+ * Every object of the tree that the rules let through, the watch dir
+ * first (`excluded`: what the walks found excluded; nothing below a
+ * directory the walks do not enter is listed), read without following
+ * symlinks, depth first.
  */
 export function treeEntries(watchDir: string, excluded: readonly ExcludedObject[]): SyncEntry[] {
-  const skip = new Set(excluded.map((e) => e.path));
+  const out: SyncEntry[] = excluded.some((e) => e.path === '') ? [] : [{ path: '', mask: IN.CREATE | IN.ISDIR, recursive: false }];
   const tree = new SourceTree(watchDir);
-  const out: SyncEntry[] = [{ path: '', mask: IN.CREATE | IN.ISDIR, recursive: false }];
   try {
-    const stack: RelPath[] = [''];
-    while (stack.length > 0) {
-      const dir = stack.pop()!;
-      const entries = tree.list(dir) ?? [];
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const below: RelPath[] = [];
-      for (const e of entries) {
-        const path = dir === '' ? e.name : `${dir}/${e.name}`;
-        if (skip.has(path)) continue;
-        out.push({ path, mask: IN.CREATE | (e.isDirectory ? IN.ISDIR : 0), recursive: false });
-        if (e.isDirectory) below.push(path);
-      }
-      for (let i = below.length - 1; i >= 0; i--) stack.push(below[i]);
-    }
+    lister(tree, excluded, out)('');
   } finally {
     tree.close();
   }
   return out;
+}
+
+/** A walk below a directory that adds each object not excluded to `out`, as created. */
+function lister(tree: SourceTree, excluded: readonly ExcludedObject[], out: SyncEntry[]): (root: RelPath) => void {
+  /** excluded path → whether the walks go below it (a directory whose content has rules of its own) */
+  const skip = new Map(excluded.map((e) => [e.path, e.isDir && e.walked !== false]));
+  const visit = (path: RelPath): WalkVisit => {
+    const walked = skip.get(path);
+    return { report: walked === undefined, descend: walked !== false };
+  };
+  const found = (path: RelPath, isDir: boolean): void => {
+    out.push({ path, mask: IN.CREATE | (isDir ? IN.ISDIR : 0), recursive: false });
+  };
+  return (root) => walkBelow(tree, root, visit, found);
 }
 
 /** A path as the C tool hands it to `%INCLUDE-LIST%` in batched modes: relative, `.` for the root. */

@@ -53,8 +53,8 @@ export class ProgramHandler implements SyncHandler {
     return this.run(treeEntries(this.options.watchDir, excluded), context);
   }
 
-  sync(changes: readonly Change[], _excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
-    return this.run(batchEntries(changes), context);
+  sync(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
+    return this.run(batchEntries(changes, this.options.watchDir, excluded), context);
   }
 
   close(): void {

@@ -12,6 +12,8 @@ import type { ListSeparator } from './separator.js';
 export interface ExcludedObject {
   path: RelPath;
   isDir: boolean;
+  /** a directory the rules let the walks into (its content has its own rules); default true */
+  walked?: boolean;
 }
 
 /** The exclude list, and the objects that could not be written to it. */
@@ -34,6 +36,9 @@ export function buildExcludeList(excluded: readonly ExcludedObject[], separator:
   const lines = new Set<string>();
   const unlisted: RelPath[] = [];
   for (const object of excluded) {
+    // the watch dir itself: the rsync modes always sync it (as the C tool's initial sync does); it is in the
+    // list only for the modes that name objects one by one
+    if (object.path === '') continue;
     if (separator === 'newline' && LINE_BREAK.test(object.path)) {
       unlisted.push(object.path);
       continue;

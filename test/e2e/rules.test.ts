@@ -59,3 +59,27 @@ test('rules exclude a subtree and a file pattern; SIGHUP with a broken file keep
     conf.remove();
   }
 });
+
+test('a new directory the rules walk into but keep out of syncs (W) still brings what they let through below it', async () => {
+  const conf = tempDir();
+  const rulesFile = join(conf.path, 'rules');
+  // only */keep/*.txt is synced; the directories on the way are walked and watched, not synced themselves
+  writeFileSync(rulesFile, '+W^([^/]+(/keep)?)?$\n+f^[^/]+/keep/[^/]+\\.txt$\n-*.*\n');
+  try {
+    await withMirror(
+      async ({ run, ...m }) => {
+        mkdirSync(join(m.src, 'a', 'keep'), { recursive: true });
+        writeFileSync(join(m.src, 'a', 'keep', 'in.txt'), 'yes');
+        writeFileSync(join(m.src, 'a', 'keep', 'out.bin'), 'no');
+        writeFileSync(join(m.src, 'a', 'other.txt'), 'no');
+        assert.ok(await waitFor(() => existsSync(join(m.dst, 'a', 'keep', 'in.txt')), 10_000), run.output());
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(existsSync(join(m.dst, 'a', 'keep', 'out.bin')), false);
+        assert.equal(existsSync(join(m.dst, 'a', 'other.txt')), false);
+      },
+      { extraArgs: () => [`-R${rulesFile}`] },
+    );
+  } finally {
+    conf.remove();
+  }
+});

@@ -101,3 +101,14 @@ export async function waitFor(check: () => boolean, timeoutMs: number, stepMs = 
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** Relative paths of the regular files below `root`, recursively. */
+export function listFiles(root: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+    const path = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) out.push(...listFiles(root, path));
+    else if (e.isFile()) out.push(path);
+  }
+  return out;
+}
