@@ -40,6 +40,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     await configureLog(settings);
+    for (const warning of settings.warnings) log.warn(warning);
     execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
     const daemon = new Daemon(settings);

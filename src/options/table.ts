@@ -133,6 +133,10 @@ export const OPTIONS = [
     supported: true, place: 'cli', argName: 'NAME', group: 'Config files', help: 'config block to use' },
   { long: 'config-block-inherits', arg: 'required', type: 'string', repeat: 'replace', supported: true, place: 'both',
     argName: 'NAME', group: 'Config files', help: 'block whose options the chosen block inherits' },
+  // Ours, not clsync's (which ignores unknown config keys silently): unknown keys are warnings by default.
+  { long: 'strict-config', arg: 'optional', type: 'flag', default: false, repeat: 'accumulate', supported: true,
+    place: 'both', group: 'Config files',
+    help: 'an unknown config-file key, or -K without a config file, is an error (default: a warning, as clsync ignores them)' },
   { long: 'custom-signals', arg: 'required', type: 'string', repeat: 'replace', supported: false, place: 'both',
     argName: 'SIG:BLOCK,…', group: 'Config files', help: 'switch to a config block on a signal' },
   { long: 'pid-file', short: 'z', arg: 'required', type: 'path', repeat: 'replace', supported: true, place: 'both',
