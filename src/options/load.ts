@@ -15,6 +15,7 @@ import {
 import { parseCommandLine } from './cli.js';
 import { OPTIONS, optionByLong, optionByShort, type OptionSpec } from './table.js';
 import { nearestConfigKey } from './nearest.js';
+import { refuseIdChanges } from './ids.js';
 import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
 import { refuseConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed } from './validate.js';
@@ -78,6 +79,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   }
 
   refuseUnsupported(c);
+  refuseIdChanges(c);
   requireBasics(c);
   checkWatchDir(c);
   resolveDestination(c);
