@@ -16,6 +16,7 @@ import {
   planFilesFrom,
   rsyncArgsExpansion,
   rsyncExitMeaning,
+  rsyncMeaningFor,
   RSYNC_ROUTINE_STDERR,
   type FilesFromRun,
   type FilesFromRunPlan,
@@ -602,7 +603,8 @@ export class RsyncDirectHandler implements SyncHandler {
     );
     if (result.code !== null && passOn.has(result.code)) return result.code;
     if (!result.ok) {
-      const meaning = result.code === null || result.timedOut ? '' : ` (${rsyncExitMeaning(result.code, true).message})`;
+      const explained = result.code === null || result.timedOut ? undefined : rsyncMeaningFor(argv[0]!, result.code);
+      const meaning = explained ? ` (${explained})` : '';
       throw new HandlerError(
         `sync handler ${argv[0]} failed after ${result.tries} tr${result.tries === 1 ? 'y' : 'ies'}: ` +
           `${describeEnd(result)}${meaning}`,
