@@ -32,8 +32,10 @@ const KILL_GRACE_MS = 5000;
 
 /**
  * Run one command (argv[0] looked up in PATH) and resolve when it exits.
- * Its stdout and stderr are forwarded to the log line by line, so they reach
- * syslog with `-Y syslog` and cannot interleave with our own lines. Spawn
+ * Its stdout and stderr go to the daemon's own, line by line (so they cannot
+ * interleave with our own lines); with `-Y syslog` each line is logged,
+ * tagged with the handler. Routine stderr lines (rsync's vanished files)
+ * are logged as info (-v) instead. Spawn
  * failures (ENOENT, EACCES) resolve as exit code 127/126, as a shell would,
  * and are logged as errors.
  */
@@ -139,12 +141,16 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
           killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), KILL_GRACE_MS);
         }, options.timeoutMs)
       : undefined;
-  forwardLines(child.stdout, (line) => log.info(`${options.tag}: ${line}`));
+  // The C clsync leaves the handler its own stdout and stderr; so do we (whole lines, so they never
+  // interleave with ours), except into syslog, where each line becomes a message tagged with the handler.
+  const toSyslog = log.output === 'syslog';
+  forwardLines(child.stdout, (line) => (toSyslog ? log.notice(`${options.tag}: ${line}`) : process.stdout.write(line + '\n')));
   const routine = options.routine;
   forwardLines(child.stderr, (line) => {
     if (line.startsWith(HELPER_PREFIX)) log.error(`${options.tag}: ${line.slice(HELPER_PREFIX.length)}`);
     else if (routine?.test(line)) log.info(`${options.tag}: ${line}`);
-    else log.warn(`${options.tag}: ${line}`);
+    else if (toSyslog) log.warn(`${options.tag}: ${line}`);
+    else process.stderr.write(line + '\n');
   });
   return spawned.ended.then(({ code, signal, error }) => {
     clearLongTimeout(timer);
