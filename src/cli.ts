@@ -4,6 +4,7 @@ import { helpText, loadSettings, VERSION, type Settings } from './options/index.
 import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
+import { detach, reportFailure, reportStarted, takeBackgroundMarker } from './control/background.js';
 import { execHelperPath } from './exec/helper.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
 import { nativeString } from './bytes.js';
@@ -24,6 +25,7 @@ const DEFAULT_VERBOSITY = 3;
  * line saying why.
  */
 export async function main(argv: string[]): Promise<void> {
+  const backgroundChild = takeBackgroundMarker();
   let settings: Settings;
   try {
     settings = loadSettings(argv);
@@ -38,12 +40,18 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`clsync ${VERSION} (Node.js ${process.version})\n`);
     process.exit(0);
   }
+  if (settings.background && !backgroundChild) {
+    if (settings.output !== 'syslog') {
+      process.stderr.write(`clsync: -b/--background: the daemon's messages go to /dev/null; add -Y syslog to keep them\n`);
+    }
+    await detach(argv);
+  }
   try {
     await configureLog(settings);
     for (const warning of settings.warnings) log.warn(warning);
     execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
-    const daemon = new Daemon(settings);
+    const daemon = new Daemon(settings, { marking: reportStarted });
     installSignals(daemon);
     const end = await daemon.run();
     if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
@@ -52,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     removePidFile();
     if (end.code !== 0) {
+      reportFailure(end.reason);
       log.error(end.reason);
       if (settings.output !== 'stderr') process.stderr.write(`clsync: ${end.reason}\n`);
     }
@@ -78,6 +87,7 @@ async function configureLog(settings: Settings): Promise<void> {
 function exitWith(err: unknown): never {
   const code = err instanceof ClsyncError ? err.exitCode : 1;
   const message = err instanceof Error ? err.message : String(err);
+  reportFailure(message);
   process.stderr.write(`clsync: ${message}\n`);
   if (!(err instanceof ClsyncError) && err instanceof Error && err.stack) {
     process.stderr.write(err.stack + '\n');

@@ -69,7 +69,11 @@ export class Daemon {
   private readonly rootBytes: Buffer;
   private readonly watchDir: string;
 
-  constructor(private readonly settings: Settings) {
+  /** `marking`: called when marking begins (-b: the parent may exit now) */
+  constructor(
+    private readonly settings: Settings,
+    private readonly events: { marking?: () => void } = {},
+  ) {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
     this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
@@ -108,7 +112,9 @@ export class Daemon {
 
   private async lifeCycle(): Promise<void> {
     const started = performance.now();
-    const stats = await this.monitor!.start();
+    const marking = this.monitor!.start();
+    this.events.marking?.();
+    const stats = await marking;
     log.notice(
       `marked ${stats.dirs} directories (${stats.watches} watches, ${stats.files} other objects) ` +
         `in ${Math.round(performance.now() - started)} ms`,

@@ -126,7 +126,8 @@ export const OPTIONS = [
     argName: 'FILE', group: 'Logging, status and control', help: 'write the current status (starting, running, …) to FILE' },
 
   { long: 'background', short: 'b', arg: 'optional', type: 'flag', default: false, repeat: 'accumulate',
-    supported: false, place: 'both', group: 'Logging, status and control', help: 'daemonise' },
+    supported: true, place: 'both', group: 'Logging, status and control',
+    help: 'daemonise: new session, standard streams on /dev/null (use -Y syslog); exits 0 once the daemon started' },
   { long: 'config-file', short: 'H', arg: 'required', type: 'path', repeat: 'replace', supported: true, place: 'cli',
     argName: 'FILE', group: 'Config files', help: 'read this config file ("/NULL/": none; default: search the usual places)' },
   { long: 'config-block', short: 'K', arg: 'required', type: 'string', default: 'default', repeat: 'replace',
