@@ -4,6 +4,7 @@ import { helpText, loadSettings, VERSION, type Settings } from './options/index.
 import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
+import { prepareDumpDir } from './control/dump.js';
 import { detach, reportFailure, reportStarted, takeBackgroundMarker } from './control/background.js';
 import { execHelperPath } from './exec/helper.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
@@ -51,8 +52,9 @@ export async function main(argv: string[]): Promise<void> {
     for (const warning of settings.warnings) log.warn(warning);
     execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
+    const dumpDir = settings.dumpDir ? prepareDumpDir(settings.dumpDir) : undefined;
     const daemon = new Daemon(settings, { marking: reportStarted });
-    installSignals(daemon);
+    installSignals(daemon, { dumpDir });
     const end = await daemon.run();
     if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
       log.warn(`${runningCount()} handler processes still running ${CHILDREN_EXIT_GRACE_MS / 1000} s after TERM: killing them`);

@@ -10,6 +10,7 @@ import { createMonitor, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
 import type { ExcludedObject, SyncHandler } from './handlers/handler.js';
 import { StatusTracker } from './control/status.js';
+import type { DaemonState } from './control/dump.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
 import { clearLongTimeout, setLongTimeout, type LongTimer } from './long-timer.js';
@@ -288,6 +289,17 @@ export class Daemon {
     const list: ExcludedObject[] = [];
     for (const [path, isDir] of this.excluded) list.push({ path, isDir });
     return list;
+  }
+
+  /** What a state dump (signal 29) shows. */
+  state(): DaemonState {
+    return {
+      label: this.settings.label,
+      status: this.status.value,
+      iteration: this.iteration,
+      queue: this.queue.snapshot(),
+      watchedDirs: this.monitor?.listWatchedDirs?.(),
+    };
   }
 
   /** SIGHUP: reread the rules file; a broken file keeps the old rules. */

@@ -148,6 +148,13 @@ export class InotifyMonitor implements Monitor {
     return this.runJob(() => this.rescanNow());
   }
 
+  listWatchedDirs(): RelPath[] {
+    const table = this.table;
+    const out: RelPath[] = [];
+    table.forEachWd((_wd, id) => out.push(table.pathOf(id)));
+    return out;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -113,6 +113,15 @@ function mayReplace(mask: number): boolean {
 /** Event bits of an object coming or going at a name (or anything below an overflow). */
 const NAME_CHANGE_BITS = IN.CREATE | IN.DELETE | IN.DELETE_SELF | IN.MOVED_FROM | IN.MOVED_TO | IN.Q_OVERFLOW;
 
+/** One queued entry as a state dump shows it. */
+export interface QueuedEntry {
+  path: RelPath;
+  queue: 'normal' | 'bigfile';
+  state: string;
+  mask: number;
+  recursive: boolean;
+}
+
 /** Collects, merges and releases change events. */
 export class EventQueue {
   private readonly normal: DelayClass;
@@ -293,6 +302,15 @@ export class EventQueue {
       if (cls.entries.size > 0) due = Math.min(due, cls.firstAt + cls.delayMs);
     }
     return due === Infinity ? undefined : due;
+  }
+
+  /** The queued entries as they stand, for a state dump (signal 29); nothing is removed. */
+  snapshot(): QueuedEntry[] {
+    const out: QueuedEntry[] = [];
+    for (const [cls, name] of [[this.normal, 'normal'], [this.bigfile, 'bigfile']] as const) {
+      for (const e of cls.entries.values()) out.push({ path: e.path, queue: name, state: e.state, mask: e.mask, recursive: e.recursive });
+    }
+    return out;
   }
 
   /**
