@@ -85,7 +85,10 @@ export class Daemon {
       delayCollectBigfileMs: noDelay ? 0 : settings.delayCollectBigfile * 1000,
       thresholdBigfile: settings.thresholdBigfile,
     });
-    this.needSize = settings.thresholdBigfile > 0 && settings.delayCollectBigfile !== settings.delayCollect;
+    // --cancel-syscalls=mon_stat: no lstat per event, so no size: every file goes to the normal queue
+    const noStat = settings.cancelSyscalls.includes('mon_stat');
+    if (noStat) log.warn('--cancel-syscalls=mon_stat: no lstat() per event; big-file detection (-B, -T) and --modification-signature are unavailable');
+    this.needSize = !noStat && settings.thresholdBigfile > 0 && settings.delayCollectBigfile !== settings.delayCollect;
     this.rootBytes = bytesOf(settings.watchDir.replace(/\/+$/, '') + '/');
     this.handler = createHandler(settings, () => this.stopping);
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
