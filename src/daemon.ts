@@ -99,7 +99,9 @@ export class Daemon {
     this.status.set('starting');
     this.monitor = createMonitor(this.settings.monitor, {
       watchDir: nativeString(this.watchDir),
-      oneFileSystem: this.settings.oneFileSystem,
+      // -X implies --one-file-system, as in the C clsync; the mount points met are excluded like rule-excluded objects
+      oneFileSystem: this.settings.oneFileSystem || this.settings.excludeMountPoints,
+      onMountPoint: this.settings.excludeMountPoints ? (path) => this.excludeMountPoint(path) : undefined,
       filter: (path, isDir) => this.walkFilter(path, isDir),
       reportFiles: this.rules.concernsFiles,
       reportLinked: this.handler.keepsHardLinks ?? false,
@@ -156,6 +158,12 @@ export class Daemon {
       (permitted & RuleAction.WALK ? WalkDecision.WALK : 0) |
       (permitted & RuleAction.MONITOR ? WalkDecision.MONITOR : 0)
     );
+  }
+
+  /** -X: a mount point below the watch dir is left alone by the handler, as an excluded directory. */
+  private excludeMountPoint(path: RelPath): void {
+    if (!this.excluded.has(path)) log.info(`-X: mount point ${showPath(path)} excluded from syncing`);
+    this.excluded.set(path, true);
   }
 
   /** Monitor events → rules → queue. Runs once per kernel read, not per event. */

@@ -232,6 +232,7 @@ export class InotifyMonitor implements Monitor {
       reportFiles: this.options.reportFiles,
       reportLinked: this.options.reportLinked ?? false,
       onWarning: (m) => this.warn(m),
+      onMountPoint: this.options.onMountPoint,
     };
   }
 

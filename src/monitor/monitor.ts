@@ -31,6 +31,8 @@ export interface MonitorOptions {
    * directory had its watch has no event of its own).
    */
   reportLinked?: boolean;
+  /** A mount point a walk met and did not cross (`oneFileSystem`): `-X` excludes it from syncing. */
+  onMountPoint?(path: RelPath): void;
 }
 
 export interface MarkStats { dirs: number; files: number; watches: number; errors: number; ms: number; }

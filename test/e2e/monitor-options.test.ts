@@ -4,11 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startClsync } from '../helpers/clsync.js';
 import { killHard, stopClean, waitConverged, waitForLog } from '../helpers/faults.js';
-import { tempSrcDst } from '../helpers/tree.js';
+import { tempSrcDst, waitFor } from '../helpers/tree.js';
 
 test('--cancel-syscalls=mon_stat: no size per event, so a "big" file is synced with the normal delay; a warning says what is lost', { timeout: 40_000 }, async () => {
   const { base, src, dst } = tempSrcDst('clsync-monstat-');
@@ -22,6 +23,36 @@ test('--cancel-syscalls=mon_stat: no size per event, so a "big" file is synced w
     await stopClean(run);
   } finally {
     await killHard(run);
+    base.remove();
+  }
+});
+
+test('-X: a mount point below the watch dir is neither crossed nor synced; the rest is', { timeout: 40_000 }, async (t) => {
+  const { base, src, dst } = tempSrcDst('clsync-mounts-');
+  const mnt = join(src, 'mnt');
+  mkdirSync(mnt);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'clsync-test', mnt], { stdio: 'ignore' });
+  } catch {
+    base.remove();
+    t.skip('cannot mount a tmpfs here (not root, or no mount permission)');
+    return;
+  }
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', '-X']);
+  try {
+    writeFileSync(join(mnt, 'on-the-mount'), 'x');
+    writeFileSync(join(src, 'beside'), 'y');
+    await waitForLog(run, /initial sync done/, 'initial sync', 15_000);
+    writeFileSync(join(src, 'after'), 'z');
+    writeFileSync(join(mnt, 'on-the-mount-after'), 'x');
+    await waitFor(() => existsSync(join(dst, 'after')), 10_000, 50);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(existsSync(join(dst, 'beside')) && existsSync(join(dst, 'after')), run.output());
+    assert.ok(!existsSync(join(dst, 'mnt')), `the mount point was synced:\n${run.output()}`);
+    await stopClean(run);
+  } finally {
+    await killHard(run);
+    execFileSync('umount', [mnt]);
     base.remove();
   }
 });
