@@ -5,6 +5,7 @@ import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
 import { prepareDumpDir } from './control/dump.js';
+import { checkCustomSignals } from './control/custom-signals.js';
 import { detach, reportFailure, reportStarted, takeBackgroundMarker } from './control/background.js';
 import { execHelperPath } from './exec/helper.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
@@ -28,8 +29,11 @@ const DEFAULT_VERBOSITY = 3;
 export async function main(argv: string[]): Promise<void> {
   const backgroundChild = takeBackgroundMarker();
   let settings: Settings;
+  const loadBlock = (block: string): Settings => loadSettings(argv, { configBlock: block });
+  let customSignals: Map<NodeJS.Signals, string>;
   try {
     settings = loadSettings(argv);
+    customSignals = settings.help || settings.version ? new Map() : checkCustomSignals(settings, loadBlock);
   } catch (err) {
     exitWith(err);
   }
@@ -50,11 +54,14 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await configureLog(settings);
     for (const warning of settings.warnings) log.warn(warning);
+    if (settings.cancelSyscalls.includes('mon_stat')) {
+      log.warn('--cancel-syscalls=mon_stat: no lstat() per event; big-file detection (-B, -T) and --modification-signature are unavailable');
+    }
     execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
     const dumpDir = settings.dumpDir ? prepareDumpDir(settings.dumpDir) : undefined;
     const daemon = new Daemon(settings, { marking: reportStarted });
-    installSignals(daemon, { dumpDir });
+    installSignals(daemon, { dumpDir, customSignals, loadBlock });
     const end = await daemon.run();
     if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
       log.warn(`${runningCount()} handler processes still running ${CHILDREN_EXIT_GRACE_MS / 1000} s after TERM: killing them`);

@@ -5,7 +5,7 @@ import { bytesOf, nativeString } from './bytes.js';
 import { IN, WalkDecision, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet, RuleAction } from './rules/index.js';
-import { EventQueue } from './queue/index.js';
+import { EventQueue, needsSize, queueOptions } from './queue/index.js';
 import { createMonitor, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
 import type { ExcludedObject, SyncHandler } from './handlers/handler.js';
@@ -13,7 +13,7 @@ import { StatusTracker } from './control/status.js';
 import type { DaemonState } from './control/dump.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
-import { clearLongTimeout, setLongTimeout, type LongTimer } from './long-timer.js';
+import { clearLongTimeout, setLongTimeout, sleep, type LongTimer } from './long-timer.js';
 
 /**
  * How long the queue must stay empty after a sync before
@@ -46,7 +46,7 @@ export class Daemon {
   private readonly status: StatusTracker;
   private rules: RuleSet;
   private readonly queue: EventQueue;
-  private readonly handler: SyncHandler;
+  private handler: SyncHandler;
   private monitor: Monitor | null = null;
   /** objects the rules exclude that walks found, by path; rsync must leave them alone */
   private readonly excluded = new Map<RelPath, boolean>();
@@ -66,29 +66,21 @@ export class Daemon {
   private finishing = false;
   private endResolve!: (end: DaemonEnd) => void;
   private readonly ended: Promise<DaemonEnd>;
-  private readonly needSize: boolean;
+  private needSize: boolean;
   private readonly rootBytes: Buffer;
   private readonly watchDir: string;
 
   /** `marking`: called when marking begins (-b: the parent may exit now) */
   constructor(
-    private readonly settings: Settings,
+    private settings: Settings,
     private readonly events: { marking?: () => void } = {},
   ) {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
     this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
     this.rules = settings.rulesFile ? RuleSet.load(nativeString(settings.rulesFile)) : RuleSet.empty();
-    const noDelay = settings.exitOnNoEvents;
-    this.queue = new EventQueue({
-      delayCollectMs: noDelay ? 0 : settings.delayCollect * 1000,
-      delayCollectBigfileMs: noDelay ? 0 : settings.delayCollectBigfile * 1000,
-      thresholdBigfile: settings.thresholdBigfile,
-    });
-    // --cancel-syscalls=mon_stat: no lstat per event, so no size: every file goes to the normal queue
-    const noStat = settings.cancelSyscalls.includes('mon_stat');
-    if (noStat) log.warn('--cancel-syscalls=mon_stat: no lstat() per event; big-file detection (-B, -T) and --modification-signature are unavailable');
-    this.needSize = !noStat && settings.thresholdBigfile > 0 && settings.delayCollectBigfile !== settings.delayCollect;
+    this.queue = new EventQueue(queueOptions(settings));
+    this.needSize = needsSize(settings);
     this.rootBytes = bytesOf(settings.watchDir.replace(/\/+$/, '') + '/');
     this.handler = createHandler(settings, () => this.stopping);
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
@@ -311,6 +303,23 @@ export class Daemon {
       queue: this.queue.snapshot(),
       watchedDirs: this.monitor?.listWatchedDirs?.(),
     };
+  }
+
+  get currentSettings(): Settings {
+    return this.settings;
+  }
+
+  /** --custom-signals: go on with other settings, between syncs (control/custom-signals.ts: what takes effect). */
+  async reconfigure(next: Settings): Promise<void> {
+    while (this.syncing) await sleep(20);
+    if (this.stopping || this.finishing) return;
+    this.rules = next.rulesFile ? RuleSet.load(nativeString(next.rulesFile)) : RuleSet.empty(); // may throw: nothing changed yet
+    this.settings = next;
+    this.queue.setDelays(queueOptions(next));
+    this.needSize = needsSize(next);
+    this.handler.close();
+    this.handler = createHandler(next, () => this.stopping);
+    if (this.initialSyncDone) this.schedule();
   }
 
   /** SIGHUP: reread the rules file; a broken file keeps the old rules. */

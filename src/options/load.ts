@@ -32,6 +32,8 @@ export interface SettingsEnvironment {
   home?: string;
   /** replaces clsync's config search path */
   configSearchPath?: string[];
+  /** the config block to read instead of -K's (--custom-signals switching blocks) */
+  configBlock?: string;
 }
 
 /**
@@ -55,6 +57,11 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   }
   if (cl.handlerArgs !== null) {
     c.handlerArgs = cl.handlerArgs;
+  }
+  if (env.configBlock !== undefined) {
+    c.apply(optionByLong('config-block')!, env.configBlock, { kind: 'cli', spelled: '--custom-signals' }, (problem) => {
+      throw new OptionError(`--custom-signals: block [${env.configBlock}]: ${problem}`);
+    });
   }
   if (c.value('help') !== 0 || c.value('version') !== 0) return toSettings(c);
 

@@ -138,8 +138,9 @@ export const OPTIONS = [
   { long: 'strict-config', arg: 'optional', type: 'flag', default: false, repeat: 'accumulate', supported: true,
     place: 'both', group: 'Config files',
     help: 'an unknown config-file key, or -K without a config file, is an error (default: a warning, as clsync ignores them)' },
-  { long: 'custom-signals', arg: 'required', type: 'string', repeat: 'replace', supported: false, place: 'both',
-    argName: 'SIG:BLOCK,…', group: 'Config files', help: 'switch to a config block on a signal' },
+  { long: 'custom-signals', arg: 'required', type: 'string', repeat: 'replace', supported: true, place: 'both',
+    argName: 'SIG:BLOCK,…', group: 'Config files',
+    help: 'on signal SIG (number or name, e.g. 10 or USR1) switch to the options of config block BLOCK' },
   { long: 'pid-file', short: 'z', arg: 'required', type: 'path', repeat: 'replace', supported: true, place: 'both',
     argName: 'FILE', group: 'Logging, status and control', help: 'write the process id to FILE' },
   // Accepted only when it changes nothing (options/ids.ts) until privilege dropping lands.

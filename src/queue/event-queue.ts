@@ -132,7 +132,7 @@ export class EventQueue {
    * destination does not have at that path yet.
    */
   private readonly exchangedPaths = new Set<RelPath>();
-  private readonly thresholdBigfile: number;
+  private thresholdBigfile: number;
   private readonly now: () => number;
   /** events added so far: the order of replayable renames and exchanges (Change.replayOrder) */
   private sequence = 0;
@@ -302,6 +302,13 @@ export class EventQueue {
       if (cls.entries.size > 0) due = Math.min(due, cls.firstAt + cls.delayMs);
     }
     return due === Infinity ? undefined : due;
+  }
+
+  /** New delays and big-file threshold (--custom-signals); queued entries keep their class and age. */
+  setDelays(options: QueueOptions): void {
+    this.normal.delayMs = options.delayCollectMs;
+    this.bigfile.delayMs = options.delayCollectBigfileMs;
+    this.thresholdBigfile = options.thresholdBigfile;
   }
 
   /** The queued entries as they stand, for a state dump (signal 29); nothing is removed. */
