@@ -71,10 +71,7 @@ export class Daemon {
   private readonly watchDir: string;
 
   /** `marking`: called when marking begins (-b: the parent may exit now) */
-  constructor(
-    private settings: Settings,
-    private readonly events: { marking?: () => void } = {},
-  ) {
+  constructor(private settings: Settings, private readonly events: { marking?: () => void } = {}) {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
     this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
@@ -93,7 +90,7 @@ export class Daemon {
       watchDir: nativeString(this.watchDir),
       // -X implies --one-file-system, as in the C clsync; the mount points met are excluded like rule-excluded objects
       oneFileSystem: this.settings.oneFileSystem || this.settings.excludeMountPoints,
-      onMountPoint: this.settings.excludeMountPoints ? (path) => this.excludeMountPoint(path) : undefined,
+      onMountPoint: this.settings.excludeMountPoints ? (path) => void this.excluded.set(path, true) : undefined,
       filter: (path, isDir) => this.walkFilter(path, isDir),
       reportFiles: this.rules.concernsFiles,
       reportLinked: this.handler.keepsHardLinks ?? false,
@@ -150,12 +147,6 @@ export class Daemon {
       (permitted & RuleAction.WALK ? WalkDecision.WALK : 0) |
       (permitted & RuleAction.MONITOR ? WalkDecision.MONITOR : 0)
     );
-  }
-
-  /** -X: a mount point below the watch dir is left alone by the handler, as an excluded directory. */
-  private excludeMountPoint(path: RelPath): void {
-    if (!this.excluded.has(path)) log.info(`-X: mount point ${showPath(path)} excluded from syncing`);
-    this.excluded.set(path, true);
   }
 
   /** Monitor events → rules → queue. Runs once per kernel read, not per event. */
@@ -305,6 +296,7 @@ export class Daemon {
     };
   }
 
+  /** The settings in effect (--custom-signals may switch them). */
   get currentSettings(): Settings {
     return this.settings;
   }
