@@ -144,6 +144,7 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
   // The C clsync leaves the handler its own stdout and stderr; so do we (whole lines, so they never
   // interleave with ours), except into syslog, where each line becomes a message tagged with the handler.
   const toSyslog = log.output === 'syslog';
+  if (!toSyslog) keepStreamErrorsQuiet();
   forwardLines(child.stdout, (line) => (toSyslog ? log.notice(`${options.tag}: ${line}`) : process.stdout.write(line + '\n')));
   const routine = options.routine;
   forwardLines(child.stderr, (line) => {
@@ -158,6 +159,20 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
     if (error) log.error(`${options.tag}: cannot run "${argv[0]}": ${error.message}`);
     return { code, signal, timedOut, ms: performance.now() - started };
   });
+}
+
+let quietStreams = false;
+
+/**
+ * Handler output written to a stdout/stderr the reader closed (`clsync … | head`)
+ * gives EPIPE; unhandled, that would end the daemon. The lines are lost, the
+ * daemon goes on (its own messages then go nowhere either: nothing to report to).
+ */
+function keepStreamErrorsQuiet(): void {
+  if (quietStreams) return;
+  quietStreams = true;
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
 }
 
 function forwardLines(stream: NodeJS.ReadableStream | null, sink: (line: string) => void): void {
