@@ -4,6 +4,9 @@ import { helpText, loadSettings, VERSION, type Settings } from './options/index.
 import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
+import { prepareDumpDir } from './control/dump.js';
+import { checkCustomSignals } from './control/custom-signals.js';
+import { detach, reportFailure, reportStarted, takeBackgroundMarker } from './control/background.js';
 import { execHelperPath } from './exec/helper.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
 import { nativeString } from './bytes.js';
@@ -24,9 +27,13 @@ const DEFAULT_VERBOSITY = 3;
  * line saying why.
  */
 export async function main(argv: string[]): Promise<void> {
+  const backgroundChild = takeBackgroundMarker();
   let settings: Settings;
+  const loadBlock = (block: string): Settings => loadSettings(argv, { configBlock: block });
+  let customSignals: Map<NodeJS.Signals, string>;
   try {
     settings = loadSettings(argv);
+    customSignals = settings.help || settings.version ? new Map() : checkCustomSignals(settings, loadBlock);
   } catch (err) {
     exitWith(err);
   }
@@ -38,12 +45,23 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`clsync ${VERSION} (Node.js ${process.version})\n`);
     process.exit(0);
   }
+  if (settings.background && !backgroundChild) {
+    if (settings.output !== 'syslog') {
+      process.stderr.write(`clsync: -b/--background: the daemon's messages go to /dev/null; add -Y syslog to keep them\n`);
+    }
+    await detach(argv);
+  }
   try {
     await configureLog(settings);
+    for (const warning of settings.warnings) log.warn(warning);
+    if (settings.cancelSyscalls.includes('mon_stat')) {
+      log.warn('--cancel-syscalls=mon_stat: no lstat() per event; big-file detection (-B, -T) and --modification-signature are unavailable');
+    }
     execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
-    const daemon = new Daemon(settings);
-    installSignals(daemon);
+    const dumpDir = settings.dumpDir ? prepareDumpDir(settings.dumpDir) : undefined;
+    const daemon = new Daemon(settings, { marking: reportStarted });
+    installSignals(daemon, { dumpDir, customSignals, loadBlock });
     const end = await daemon.run();
     if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
       log.warn(`${runningCount()} handler processes still running ${CHILDREN_EXIT_GRACE_MS / 1000} s after TERM: killing them`);
@@ -51,6 +69,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     removePidFile();
     if (end.code !== 0) {
+      reportFailure(end.reason);
       log.error(end.reason);
       if (settings.output !== 'stderr') process.stderr.write(`clsync: ${end.reason}\n`);
     }
@@ -77,6 +96,7 @@ async function configureLog(settings: Settings): Promise<void> {
 function exitWith(err: unknown): never {
   const code = err instanceof ClsyncError ? err.exitCode : 1;
   const message = err instanceof Error ? err.message : String(err);
+  reportFailure(message);
   process.stderr.write(`clsync: ${message}\n`);
   if (!(err instanceof ClsyncError) && err instanceof Error && err.stack) {
     process.stderr.write(err.stack + '\n');

@@ -5,7 +5,7 @@ import { bytesOf, nativeString } from './bytes.js';
 import { IN, WalkDecision, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet, RuleAction } from './rules/index.js';
-import { EventQueue, SignatureCache, signatureMask, type Change } from './queue/index.js';
+import { EventQueue, needsSize, queueOptions, SignatureCache, signatureMask, type Change } from './queue/index.js';
 import { SourceTree } from './tree/source.js';
 import { walkBelow, type WalkVisit } from './tree/walk-below.js';
 import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
@@ -13,9 +13,10 @@ import { createMonitor, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handlers/handler.js';
 import { StatusTracker } from './control/status.js';
+import type { DaemonState } from './control/dump.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
-import { clearLongTimeout, setLongTimeout, type LongTimer } from './long-timer.js';
+import { clearLongTimeout, setLongTimeout, sleep, type LongTimer } from './long-timer.js';
 
 /**
  * How long the queue must stay empty after a sync before
@@ -51,7 +52,7 @@ export class Daemon {
   private readonly status: StatusTracker;
   private rules: RuleSet;
   private readonly queue: EventQueue;
-  private readonly handler: SyncHandler;
+  private handler: SyncHandler;
   private monitor: Monitor | null = null;
   /** objects the rules exclude that walks found, by path; rsync must leave them alone */
   private readonly excluded = new Map<RelPath, number>();
@@ -80,23 +81,18 @@ export class Daemon {
   private finishing = false;
   private endResolve!: (end: DaemonEnd) => void;
   private readonly ended: Promise<DaemonEnd>;
-  private readonly needSize: boolean;
+  private needSize: boolean;
   private readonly rootBytes: Buffer;
   private readonly watchDir: string;
 
-  constructor(private readonly settings: Settings) {
+  /** `marking`: called when marking begins (-b: the parent may exit now) */
+  constructor(private settings: Settings, private readonly events: { marking?: () => void } = {}) {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
     this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
     this.rules = settings.rulesFile ? RuleSet.load(nativeString(settings.rulesFile)) : RuleSet.empty();
-    // --exit-on-no-events syncs what is there at once; simple mode runs its handler for every event at once (the C tool)
-    const noDelay = settings.exitOnNoEvents || settings.mode === 'simple';
-    this.queue = new EventQueue({
-      delayCollectMs: noDelay ? 0 : settings.delayCollect * 1000,
-      delayCollectBigfileMs: noDelay ? 0 : settings.delayCollectBigfile * 1000,
-      thresholdBigfile: settings.thresholdBigfile,
-    });
-    this.needSize = settings.thresholdBigfile > 0 && settings.delayCollectBigfile !== settings.delayCollect;
+    this.queue = new EventQueue(queueOptions(settings));
+    this.needSize = needsSize(settings);
     this.rootBytes = bytesOf(settings.watchDir.replace(/\/+$/, '') + '/');
     this.handler = createHandler(settings, () => this.stopping);
     const mask = signatureMask(settings.modificationSignature);
@@ -116,7 +112,9 @@ export class Daemon {
     this.dispatcher = new Dispatcher(threadingFor(this.settings.threading, this.handler, String(this.settings.mode)));
     this.monitor = createMonitor(this.settings.monitor, {
       watchDir: nativeString(this.watchDir),
-      oneFileSystem: this.settings.oneFileSystem,
+      // -X implies --one-file-system, as in the C clsync; the mount points met are excluded like rule-excluded objects
+      oneFileSystem: this.settings.oneFileSystem || this.settings.excludeMountPoints,
+      onMountPoint: this.settings.excludeMountPoints ? (path) => void this.excluded.set(path, ExcludedFlags.DIR | ExcludedFlags.UNWALKED) : undefined,
       filter: (path, isDir) => this.walkFilter(path, isDir),
       reportFiles: this.rules.concernsFiles,
       reportLinked: this.handler.keepsHardLinks ?? false,
@@ -135,7 +133,9 @@ export class Daemon {
     const started = performance.now();
     await this.handler.open?.();
     if (this.stopping) return;
-    const stats = await this.monitor!.start();
+    const marking = this.monitor!.start();
+    this.events.marking?.();
+    const stats = await marking;
     log.notice(
       `marked ${stats.dirs} directories (${stats.watches} watches, ${stats.files} other objects) ` +
         `in ${Math.round(performance.now() - started)} ms`,
@@ -347,6 +347,35 @@ export class Daemon {
     const list: ExcludedObject[] = [];
     for (const [path, flags] of this.excluded) list.push({ path, isDir: (flags & ExcludedFlags.DIR) !== 0, walked: (flags & ExcludedFlags.UNWALKED) === 0 });
     return list;
+  }
+
+  /** What a state dump (signal 29) shows. */
+  state(): DaemonState {
+    return {
+      label: this.settings.label,
+      status: this.status.value,
+      iteration: this.iteration,
+      queue: this.queue.snapshot(),
+      watchedDirs: this.monitor?.listWatchedDirs?.(),
+    };
+  }
+
+  /** The settings in effect (--custom-signals may switch them). */
+  get currentSettings(): Settings {
+    return this.settings;
+  }
+
+  /** --custom-signals: go on with other settings, between syncs (control/custom-signals.ts: what takes effect). */
+  async reconfigure(next: Settings): Promise<void> {
+    while (this.syncing) await sleep(20);
+    if (this.stopping || this.finishing) return;
+    this.rules = next.rulesFile ? RuleSet.load(nativeString(next.rulesFile)) : RuleSet.empty(); // may throw: nothing changed yet
+    this.settings = next;
+    this.queue.setDelays(queueOptions(next));
+    this.needSize = needsSize(next);
+    this.handler.close();
+    this.handler = createHandler(next, () => this.stopping);
+    if (this.initialSyncDone) this.schedule();
   }
 
   /** SIGHUP: reread the rules file; a broken file keeps the old rules. */

@@ -33,6 +33,11 @@ export class Logger {
     this.syslog = syslog ?? null;
   }
 
+  /** Where messages go (`-Y`): handler output is passed through unless it is syslog. */
+  get output(): LogOutput {
+    return this.settings.output;
+  }
+
   /** Current debug level (0 = off), so hot paths can skip building debug text. */
   get debugLevel(): number {
     return this.settings.debug;

@@ -33,8 +33,10 @@ const KILL_GRACE_MS = 5000;
 
 /**
  * Run one command (argv[0] looked up in PATH) and resolve when it exits.
- * Its stdout and stderr are forwarded to the log line by line, so they reach
- * syslog with `-Y syslog` and cannot interleave with our own lines. Spawn
+ * Its stdout and stderr go to the daemon's own, line by line (so they cannot
+ * interleave with our own lines); with `-Y syslog` each line is logged,
+ * tagged with the handler. Routine stderr lines (rsync's vanished files)
+ * are logged as info (-v) instead. Spawn
  * failures (ENOENT, EACCES) resolve as exit code 127/126, as a shell would,
  * and are logged as errors.
  */
@@ -140,12 +142,17 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
           killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), KILL_GRACE_MS);
         }, options.timeoutMs)
       : undefined;
-  forwardLines(child.stdout, (line) => log.info(`${options.tag}: ${line}`));
+  // The C clsync leaves the handler its own stdout and stderr; so do we (whole lines, so they never
+  // interleave with ours), except into syslog, where each line becomes a message tagged with the handler.
+  const toSyslog = log.output === 'syslog';
+  if (!toSyslog) keepStreamErrorsQuiet();
+  forwardLines(child.stdout, (line) => (toSyslog ? log.notice(`${options.tag}: ${line}`) : process.stdout.write(line + '\n')));
   const routine = options.routine;
   forwardLines(child.stderr, (line) => {
     if (line.startsWith(HELPER_PREFIX)) log.error(`${options.tag}: ${line.slice(HELPER_PREFIX.length)}`);
     else if (routine?.test(line)) log.info(`${options.tag}: ${line}`);
-    else log.warn(`${options.tag}: ${line}`);
+    else if (toSyslog) log.warn(`${options.tag}: ${line}`);
+    else process.stderr.write(line + '\n');
   });
   return spawned.ended.then(({ code, signal, error }) => {
     clearLongTimeout(timer);
@@ -157,6 +164,20 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
     }
     return { code, signal, timedOut, ms: performance.now() - started };
   });
+}
+
+let quietStreams = false;
+
+/**
+ * Handler output written to a stdout/stderr the reader closed (`clsync … | head`)
+ * gives EPIPE; unhandled, that would end the daemon. The lines are lost, the
+ * daemon goes on (its own messages then go nowhere either: nothing to report to).
+ */
+function keepStreamErrorsQuiet(): void {
+  if (quietStreams) return;
+  quietStreams = true;
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
 }
 
 function forwardLines(stream: NodeJS.ReadableStream | null, sink: (line: string) => void): void {

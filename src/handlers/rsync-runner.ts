@@ -4,11 +4,10 @@
  * routine complaints kept out of the warnings, its exit codes explained in
  * errors, and 24 (vanished files) never an error (SPEC §6).
  */
-import { basename } from 'node:path';
 import { nativeString } from '../bytes.js';
 import { HandlerRunner, type RunContext } from '../exec/handler-runner.js';
 import type { PreparedCommand } from '../exec/run.js';
-import { rsyncExitMeaning, RSYNC_ROUTINE_STDERR } from '../rsync/index.js';
+import { rsyncMeaningFor, RSYNC_ROUTINE_STDERR } from '../rsync/index.js';
 import type { HandlerOptions } from './options.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
@@ -29,8 +28,7 @@ export interface RsyncRun {
 /** Runs the rsync handler of a mode. */
 export class RsyncRunner {
   private readonly runner: HandlerRunner;
-  /** rsync's exit-code meanings explain failures only when the program is rsync */
-  private readonly isRsync: boolean;
+  private readonly program: string;
 
   constructor(
     options: HandlerOptions,
@@ -39,7 +37,7 @@ export class RsyncRunner {
     aborted: () => boolean,
   ) {
     this.runner = new HandlerRunner(options.program, options.values, options.exec, options.watchDir, aborted);
-    this.isRsync = /^rsync/.test(basename(options.program));
+    this.program = options.program;
   }
 
   /** The command line of a run (native strings, for spawning). */
@@ -58,7 +56,7 @@ export class RsyncRunner {
         passOn: run.passOn,
         extraOk: RSYNC_VANISHED,
         routine: RSYNC_ROUTINE_STDERR,
-        meaning: this.isRsync ? (code) => rsyncExitMeaning(code, true).message : undefined,
+        meaning: (code) => rsyncMeaningFor(this.program, code),
         prepared: run.prepared,
       },
       context,

@@ -113,6 +113,7 @@ export class InotifyWalks {
       reportFiles: options.reportFiles,
       reportLinked: options.reportLinked ?? false,
       onWarning: (m) => this.host.warn(m),
+      onMountPoint: options.onMountPoint,
     };
   }
 

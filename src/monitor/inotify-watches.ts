@@ -58,4 +58,11 @@ export class InotifyWatches {
   movedOut(node: NodeId): void {
     if (this.table.isLive(node)) this.dropSubtree(node, NO_WD);
   }
+
+  /** The directories watched now, relative to the watch dir ('' = the root). */
+  listDirs(): RelPath[] {
+    const out: RelPath[] = [];
+    this.table.forEachWd((_wd, id) => out.push(this.table.pathOf(id)));
+    return out;
+  }
 }

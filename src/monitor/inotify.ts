@@ -131,6 +131,10 @@ export class InotifyMonitor implements Monitor, WalkHost {
     return stats;
   }
 
+  listWatchedDirs(): RelPath[] {
+    return this.watches.listDirs();
+  }
+
   rescan(): Promise<MarkStats> {
     if (!this.watches.handle || this.isClosed) return Promise.reject(new ClsyncError('inotify monitor: rescan() before start() or after close()'));
     return this.runJob(() => this.walks.rescanNow());

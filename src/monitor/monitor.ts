@@ -2,7 +2,7 @@
  * The backend-neutral monitor: turns kernel notifications about a directory
  * tree into normalised `FsEvent` batches. One file per backend.
  */
-import type { FsEvent, WalkFilter } from '../types.js';
+import type { FsEvent, RelPath, WalkFilter } from '../types.js';
 import { OptionError } from '../errors.js';
 import { InotifyMonitor } from './inotify.js';
 
@@ -31,6 +31,8 @@ export interface MonitorOptions {
    * directory had its watch has no event of its own).
    */
   reportLinked?: boolean;
+  /** A mount point a walk met and did not cross (`oneFileSystem`): `-X` excludes it from syncing. */
+  onMountPoint?(path: RelPath): void;
 }
 
 export interface MarkStats { dirs: number; files: number; watches: number; errors: number; ms: number; }
@@ -46,6 +48,8 @@ export interface Monitor {
    * Rejects like start(); rescans the monitor starts itself (overflow) report through onFatal.
    */
   rescan(): Promise<MarkStats>;
+  /** The directories watched now, relative to the watch dir ('' = the root), for a state dump. */
+  listWatchedDirs?(): RelPath[];
   /** Stop watching and release kernel resources; no callbacks after it resolves. */
   close(): Promise<void>;
 }

@@ -14,6 +14,8 @@ import {
 } from '../config/index.js';
 import { parseCommandLine } from './cli.js';
 import { OPTIONS, optionByLong, optionByShort, type OptionSpec } from './table.js';
+import { nearestConfigKey } from './nearest.js';
+import { refuseIdChanges } from './ids.js';
 import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
 import { refuseConflicts, refuseThreadingConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
@@ -21,12 +23,17 @@ import { checkHooks, checkWatchDir, refuseOverlap, resolveDestination } from './
 
 const TABLE = OPTIONS as readonly OptionSpec[];
 
+/** Ends every loading warning: what happens without --strict-config. */
+const IGNORED = '; ignored, as clsync does (--strict-config makes it an error)';
+
 /** Where loadSettings looks for config files (tests pass their own). */
 export interface SettingsEnvironment {
   /** home directory for `~/.clsync.conf` (default $HOME) */
   home?: string;
   /** replaces clsync's config search path */
   configSearchPath?: string[];
+  /** the config block to read instead of -K's (--custom-signals switching blocks) */
+  configBlock?: string;
 }
 
 /**
@@ -51,6 +58,11 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   if (cl.handlerArgs !== null) {
     c.handlerArgs = cl.handlerArgs;
   }
+  if (env.configBlock !== undefined) {
+    c.apply(optionByLong('config-block')!, env.configBlock, { kind: 'cli', spelled: '--custom-signals' }, (problem) => {
+      throw new OptionError(`--custom-signals: block [${env.configBlock}]: ${problem}`);
+    });
+  }
   if (c.value('help') !== 0 || c.value('version') !== 0) return toSettings(c);
 
   const configFile = c.value('config-file');
@@ -61,15 +73,20 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   });
   if (file === null) {
     if (c.isSet('config-block') && configFile !== NO_CONFIG_FILE) {
-      throw new ConfigError(`--config-block (-K): block [${String(c.value('config-block'))}] was asked for, but no config file was found; give one with -H FILE`);
+      // clsync's own examples/ start scripts pass -K with no config file anywhere; it runs without one.
+      c.warnings.push(`--config-block (-K): block [${String(c.value('config-block'))}] was asked for, but no config file was found; give one with -H FILE${IGNORED}`);
     }
     c.unset('config-file'); // Settings.configFile names the file actually read
   } else {
     c.correct('config-file', file.path);
     applyConfigFile(c, file);
   }
+  if (c.value('strict-config') !== 0 && c.warnings.length > 0) {
+    throw new ConfigError(`${c.warnings[0]!.slice(0, -IGNORED.length)} (an error with --strict-config)`);
+  }
 
   refuseUnsupported(c);
+  refuseIdChanges(c);
   requireBasics(c);
   requireModeBasics(c);
   checkWatchDir(c);
@@ -106,7 +123,7 @@ function applyConfigFile(c: CollectedOptions, file: KeyFile): void {
   const cliParent = c.origin('config-block-inherits')?.kind === 'cli' ? c.value('config-block-inherits') : undefined;
   let first = true;
   walkBlocks(file, blockName, c.isSet('config-block'), (name, entries) => {
-    checkKeys(file, name, entries);
+    checkKeys(c, file, name, entries);
     let parent: string | undefined;
     for (const spec of TABLE) {
       const entry = lastEntry(entries, spec.long);
@@ -140,12 +157,17 @@ function applyConfigFile(c: CollectedOptions, file: KeyFile): void {
   });
 }
 
-/** Unknown keys, and command-line-only options, are errors in the blocks read. */
-function checkKeys(file: KeyFile, block: string, entries: readonly KeyFileEntry[]): void {
+/**
+ * Unknown keys are warnings (clsync ignores them, and real config files
+ * rely on it: `syslog = 1`, `rules-path`); --strict-config makes them
+ * errors. Command-line-only options in a file are errors.
+ */
+function checkKeys(c: CollectedOptions, file: KeyFile, block: string, entries: readonly KeyFileEntry[]): void {
   for (const e of entries) {
     const spec = optionByLong(e.key);
     if (spec === undefined) {
-      throw new ConfigError(`${file.path}:${e.line}: unknown key "${e.key}" in block [${block}]; keys are long option names such as watch-dir`);
+      c.warnings.push(`${file.path}:${e.line}: unknown key "${e.key}" in block [${block}] (did you mean "${nearestConfigKey(e.key)}"?)${IGNORED}`);
+      continue;
     }
     if (spec.place === 'cli') {
       throw new ConfigError(`${file.path}:${e.line}: "${e.key}" is only accepted on the command line (--${e.key}); remove it from the file`);

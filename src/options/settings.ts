@@ -43,6 +43,8 @@ export interface SettingsExtras {
   initialHandlerArgs: string[] | null;
   /** Text of every option that was set (long name → value), as `%option-name%` expands. */
   rawValues: Readonly<Record<string, string>>;
+  /** Warnings found while loading (unknown config keys, -K without a config file); the caller logs them. */
+  warnings: readonly string[];
 }
 
 /** The validated options of one clsync instance. */
@@ -69,6 +71,7 @@ export function toSettings(c: CollectedOptions): Settings {
   out['handlerArgs'] = c.handlerArgs === null ? null : [...c.handlerArgs];
   out['initialHandlerArgs'] = c.initialHandlerArgs === null ? null : [...c.initialHandlerArgs];
   out['rawValues'] = Object.fromEntries(c.raw);
+  out['warnings'] = [...c.warnings];
   // The one place the table-derived type meets the runtime object built from the same table.
   return out as unknown as Settings;
 }

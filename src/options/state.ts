@@ -21,6 +21,8 @@ export class CollectedOptions {
   handlerArgs: string[] | null = null;
   /** the initial sync's handler arguments (config key `---`; null = not given) */
   initialHandlerArgs: string[] | null = null;
+  /** problems that are not errors (unknown config keys, -K without a file), logged once the log is set up */
+  readonly warnings: string[] = [];
 
   /** `%name%` lookup over the options set so far. */
   readonly lookup = (name: string): string | undefined => this.raw.get(name);

@@ -113,6 +113,15 @@ function mayReplace(mask: number): boolean {
 /** Event bits of an object coming or going at a name (or anything below an overflow). */
 const NAME_CHANGE_BITS = IN.CREATE | IN.DELETE | IN.DELETE_SELF | IN.MOVED_FROM | IN.MOVED_TO | IN.Q_OVERFLOW;
 
+/** One queued entry as a state dump shows it. */
+export interface QueuedEntry {
+  path: RelPath;
+  queue: 'normal' | 'bigfile';
+  state: string;
+  mask: number;
+  recursive: boolean;
+}
+
 /** Collects, merges and releases change events. */
 export class EventQueue {
   private readonly normal: DelayClass;
@@ -123,7 +132,7 @@ export class EventQueue {
    * destination does not have at that path yet.
    */
   private readonly exchangedPaths = new Set<RelPath>();
-  private readonly thresholdBigfile: number;
+  private thresholdBigfile: number;
   private readonly now: () => number;
   /** events added so far: the order of replayable renames and exchanges (Change.replayOrder) */
   private sequence = 0;
@@ -293,6 +302,22 @@ export class EventQueue {
       if (cls.entries.size > 0) due = Math.min(due, cls.firstAt + cls.delayMs);
     }
     return due === Infinity ? undefined : due;
+  }
+
+  /** New delays and big-file threshold (--custom-signals); queued entries keep their class and age. */
+  setDelays(options: QueueOptions): void {
+    this.normal.delayMs = options.delayCollectMs;
+    this.bigfile.delayMs = options.delayCollectBigfileMs;
+    this.thresholdBigfile = options.thresholdBigfile;
+  }
+
+  /** The queued entries as they stand, for a state dump (signal 29); nothing is removed. */
+  snapshot(): QueuedEntry[] {
+    const out: QueuedEntry[] = [];
+    for (const [cls, name] of [[this.normal, 'normal'], [this.bigfile, 'bigfile']] as const) {
+      for (const e of cls.entries.values()) out.push({ path: e.path, queue: name, state: e.state, mask: e.mask, recursive: e.recursive });
+    }
+    return out;
   }
 
   /**

@@ -68,6 +68,16 @@ export const RSYNC_RACE_CODES: ReadonlySet<number> = new Set([23, 2]);
 export const RACE_RERUNS = 3;
 
 /**
+ * rsync's meaning of exit `code` for a failure message, only when the
+ * handler program (`-S`, argv[0]) is rsync itself: `-S false` failing with
+ * 1 is not a "syntax or usage error", and a wrapper script's codes are its own.
+ */
+export function rsyncMeaningFor(program: string, code: number): string | undefined {
+  const name = program.slice(program.lastIndexOf('/') + 1);
+  return name === 'rsync' ? rsyncExitMeaning(code, true).message : undefined;
+}
+
+/**
  * rsync's complaints that are routine on a live tree — objects that vanished
  * between the event and the transfer (exit 24, never an error here). Logged
  * as info so the warnings that remain mean something.

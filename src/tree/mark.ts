@@ -41,6 +41,8 @@ export interface MarkContext {
   /** collect the regular files with more than one link (`MarkCounts.linked`; one lstat per file) */
   reportLinked: boolean;
   onWarning(message: string): void;
+  /** a directory on another file system (with rootDev set): not crossed; -X excludes it from syncing */
+  onMountPoint?(path: RelPath): void;
 }
 
 /** A directory to start marking at: the root (parent NO_NODE) or a child of a node already in the table. */
@@ -150,7 +152,10 @@ function applyChunk(
   for (let i = 0; i < chunk.length; i++) {
     const item = chunk[i];
     const dir = dirs[i];
-    if (dir.status === WALK_OTHER_DEVICE) continue; // --one-file-system: a mount point, not ours
+    if (dir.status === WALK_OTHER_DEVICE) {
+      ctx.onMountPoint?.(item.path); // --one-file-system: a mount point, not ours
+      continue;
+    }
     if (dir.status < 0) {
       // Deleted, renamed (or an ancestor renamed) since it was listed, or replaced by a non-directory.
       if (dir.status === -ENOENT || dir.status === -ENOTDIR) {

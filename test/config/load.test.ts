@@ -44,8 +44,14 @@ test('-K picks a block; a missing -K block is an error, a missing default block 
   const file = conf(`[a]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nlabel = from-a\n`);
   assert.equal(loadSettings(['-H', file, '-K', 'a'], noSearch).label, 'from-a');
   assert.equal(loadSettings(['-H', file, `-W${src}`, '-Mrsyncdirect', '-D/b'], noSearch).label, 'nolabel');
-  assert.throws(() => loadSettings([`-W${src}`, '-Mrsyncdirect', '-D/b', '-K', 'a'], noSearch),
-    (e: unknown) => e instanceof ConfigError && /^--config-block \(-K\): block \[a\] was asked for, but no config file was found/.test(e.message));
+  // clsync's examples/ start scripts pass -K with no config file anywhere: a warning, not an error
+  const noFile = loadSettings([`-W${src}`, '-Mrsyncdirect', '-D/b', '-K', 'a'], noSearch);
+  assert.equal(noFile.label, 'nolabel');
+  assert.equal(noFile.warnings.length, 1);
+  assert.match(noFile.warnings[0]!, /^--config-block \(-K\): block \[a\] was asked for, but no config file was found; give one with -H FILE; ignored/);
+  assert.throws(() => loadSettings([`-W${src}`, '-Mrsyncdirect', '-D/b', '-K', 'a', '--strict-config'], noSearch),
+    (e: unknown) => e instanceof ConfigError && /^--config-block \(-K\): block \[a\] was asked for, but no config file was found; give one with -H FILE \(an error with --strict-config\)$/.test(e.message));
+  assert.deepEqual(loadSettings([`-W${src}`, '-Mrsyncdirect', '-D/b', '-K', 'a', '-H', '/NULL/'], noSearch).warnings, [], '-H /NULL/ says so on purpose');
   assert.throws(() => loadSettings(['-H', file, '-K', 'nope'], noSearch),
     (e: unknown) => e instanceof ConfigError && e.message.includes('no block [nope] (chosen with --config-block (-K))') && e.message.includes('[a]'));
 });
@@ -124,7 +130,6 @@ test('-H /NULL/ reads no file; an unreadable -H file is an error', () => {
 test('bad lines in the block read name file, line and key', () => {
   const cases: Array<[string, RegExp]> = [
     ['[default]\nmode = rsyncdirect\ndelay-collect = soon\n', /:3: delay-collect: "soon" is not a number/],
-    ['[default]\nsyslog = 1\n', /:2: unknown key "syslog" in block \[default\]/],
     ['[default]\n\nhelp = 1\n', /:3: "help" is only accepted on the command line/],
     ['[default]\nmonitor = inotify\noutput = journal\n', /:3: output: "journal" is not valid/],
     ['[default]\n-- = "unterminated\n', /:2: --: unterminated quote/],
@@ -137,7 +142,32 @@ test('bad lines in the block read name file, line and key', () => {
   }
   // blocks that are not read are not checked for unknown keys
   const file = conf(`[other]\nsyslog = 1\n[default]\nmode = rsyncdirect\ndestination-dir = /b\n`);
-  assert.equal(loadSettings(['-H', file, `-W${src}`], noSearch).mode, 'rsyncdirect');
+  const s = loadSettings(['-H', file, `-W${src}`], noSearch);
+  assert.equal(s.mode, 'rsyncdirect');
+  assert.deepEqual(s.warnings, []);
+});
+
+test('unknown keys are warnings naming file:line and the nearest option (clsync ignores them); --strict-config refuses them', () => {
+  // as in clsync's examples/production/etc/clsync/clsync.conf, block lxc-rsyncshell
+  const file = conf([
+    '[lxc]', `watch-dir = ${src}`, 'mode = rsyncdirect', 'destination-dir = /b', 'syslog\t\t= 1', 'rules-path\t= /etc/clsync/rules/lxc',
+    '[child]', 'config-block-inherits = lxc', 'delay-colect = 3',
+  ].join('\n'));
+  const s = loadSettings(['-H', file, '-K', 'child'], noSearch);
+  assert.equal(s.mode, 'rsyncdirect');
+  assert.equal(s.rulesFile, undefined, 'an unknown key sets nothing');
+  assert.deepEqual(s.warnings.map((w) => w.replace(/; ignored, as clsync does.*$/, '')), [
+    `${file}:9: unknown key "delay-colect" in block [child] (did you mean "delay-collect"?)`,
+    `${file}:5: unknown key "syslog" in block [lxc] (did you mean "output = syslog"?)`,
+    `${file}:6: unknown key "rules-path" in block [lxc] (did you mean "rules-file"?)`,
+  ]);
+  for (const w of s.warnings) assert.match(w, /; ignored, as clsync does \(--strict-config makes it an error\)$/);
+  assert.throws(() => loadSettings(['-H', file, '-K', 'child', '--strict-config'], noSearch),
+    (e: unknown) => e instanceof ConfigError && e.message === `${file}:9: unknown key "delay-colect" in block [child] (did you mean "delay-collect"?) (an error with --strict-config)`);
+  const strictInFile = conf(`[default]\nstrict-config = 1\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nsyslog = 1\n`);
+  assert.throws(() => loadSettings(['-H', strictInFile], noSearch),
+    (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${strictInFile}:6: unknown key "syslog"`));
+  assert.deepEqual(loadSettings(['-H', strictInFile, '--strict-config=0'], noSearch).mode, 'rsyncdirect', 'the command line wins');
 });
 
 test('the initial sync\'s own arguments (---) are read from the file, substituted like --', () => {
@@ -148,11 +178,11 @@ test('the initial sync\'s own arguments (---) are read from the file, substitute
 });
 
 test('unsupported options and values are refused from the file too, with where they were set', () => {
-  const file = conf(`[default]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nbackground = 1\n`);
+  const file = conf(`[default]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nsocket = /run/x.sock\n`);
   assert.throws(() => loadSettings(['-H', file], noSearch),
-    (e: unknown) => e instanceof OptionError && e.message.startsWith('--background: not supported yet') && e.message.includes(`${file}:5`));
-  const fanotify = conf(`[default]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nmonitor = fanotify\n`);
-  assert.throws(() => loadSettings(['-H', fanotify], noSearch),
-    (e: unknown) => e instanceof OptionError && e.message.startsWith(`--monitor (${fanotify}:5, block [default]): "fanotify" is not supported yet`));
-  assert.equal(loadSettings(['-H', file, '--background=0'], noSearch).mode, 'rsyncdirect', 'the command line wins here too');
+    (e: unknown) => e instanceof OptionError && e.message.startsWith('--socket: not supported yet') && e.message.includes(`${file}:5`));
+  const kqueue = conf(`[default]\nwatch-dir = ${src}\nmonitor = kqueue\nmode = rsyncdirect\n`);
+  assert.throws(() => loadSettings(['-H', kqueue], noSearch),
+    (e: unknown) => e instanceof OptionError && e.message.startsWith(`--monitor (${kqueue}:3, block [default]): "kqueue" is not available on Linux`));
+  assert.equal(loadSettings(['-H', file, '--socket='], noSearch).mode, 'rsyncdirect', 'the command line wins here too');
 });

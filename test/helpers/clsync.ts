@@ -11,6 +11,9 @@ export const CLSYNC_BIN = fileURLToPath(new URL('../../../bin/clsync.js', import
 export interface ClsyncRun {
   child: ChildProcess;
   output(): string;
+  /** what it wrote to its stdout, and to its stderr, apart */
+  stdout(): string;
+  stderr(): string;
   /** resolves with the exit code (or the signal name) */
   exited: Promise<number | string>;
 }
@@ -26,12 +29,20 @@ export function startClsync(args: string[], env: Record<string, string> = {}): C
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    text += d.toString();
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    text += d.toString();
+    err += d.toString();
+  });
   const exited = new Promise<number | string>((resolve) =>
     child.once('close', (code, signal) => resolve(code ?? signal ?? -1)),
   );
-  return { child, output: () => text, exited };
+  return { child, output: () => text, stdout: () => out, stderr: () => err, exited };
 }
 
 /** Run `clsync` to its end; rejects if it runs longer than `timeoutMs`. */

@@ -128,16 +128,29 @@ test('bad values name the option as typed', () => {
 });
 
 test('unsupported options are refused when not at their default, never ignored', () => {
-  throwsOption([...base, '--uid=nobody'], /^--uid: not supported yet/);
-  throwsOption([...base, '-b'], /^--background: not supported yet/);
+  throwsOption([...base, '--chroot=/srv'], /^--chroot: not supported yet/);
   throwsOption([...base, '--secure-splitting'], /^--secure-splitting: not supported yet/);
   throwsOption([...base, '--socket', '/run/x.sock'], /^--socket: not supported yet/);
   assert.deepEqual(load([...base, '--modification-signature=uid,gid']).modificationSignature, ['uid', 'gid']);
   assert.deepEqual(load([...base, '--modification-signature=*']).modificationSignature, ['*']);
   throwsOption([...base, '--modification-signature=colour'], /--modification-signature/);
-  throwsOption([...base, '-X'], /^--exclude-mount-points: not supported yet/);
   // left at the default they are accepted
   assert.equal(load([...base, '--background=0', '--pivot-root=off', '--detach-ipc=0', '--mountpoints=']).mode, 'rsyncdirect');
+});
+
+test('--uid/--gid: values that change nothing are accepted (by number or name), others refused with the id', () => {
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const s = load([...base, '--uid', String(uid), '-g', String(gid)]);
+  assert.equal(s.uid, String(uid));
+  assert.equal(s.gid, String(gid));
+  const user = os.userInfo().username;
+  const group = fs.readFileSync('/etc/group', 'latin1').split('\n').find((l) => l.split(':')[2] === String(gid))?.split(':')[0];
+  assert.equal(load([...base, `--uid=${user}`, ...(group ? [`--gid=${group}`] : [])]).uid, user);
+  const other = uid === 0 ? 65534 : 0;
+  throwsOption([...base, '--uid', String(other)], new RegExp(`^--uid: not supported yet: would drop to uid ${other}, the daemon runs as uid ${uid}`));
+  throwsOption([...base, `-g${gid === 0 ? 65534 : 0}`], /^-g \(--gid\): not supported yet: would drop to gid \d+/);
+  throwsOption([...base, '--uid=no-such-user-here'], /^--uid: no user "no-such-user-here" \(not in \/etc\/passwd\)/);
 });
 
 test('unsupported values of supported options are refused with the reason', () => {
@@ -225,7 +238,7 @@ test('helpText lists every table entry', () => {
     assert.ok(text.includes(spelled), `help lacks ${spec.long}`);
     if ('short' in spec) assert.ok(text.includes(`-${spec.short}, --${spec.long}`), `help lacks -${spec.short}`);
   }
-  assert.match(text, /\*-u, --uid=USER/, 'unsupported options are marked');
+  assert.match(text, /\*-C, --preserve-capabilities=CAP/, 'unsupported options are marked');
 });
 
 test('the option table is consistent', () => {

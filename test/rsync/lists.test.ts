@@ -83,3 +83,11 @@ test('rsync exit codes', () => {
   assert.equal(rsyncExitMeaning(12).message, 'error in rsync protocol data stream');
   assert.match(rsyncExitMeaning(99).message, /unknown rsync exit code 99/);
 });
+
+test('rsyncMeaningFor: rsync\'s meaning only when the program is rsync', async () => {
+  const { rsyncMeaningFor } = await import('../../src/rsync/index.js');
+  assert.equal(rsyncMeaningFor('rsync', 1), 'syntax or usage error');
+  assert.equal(rsyncMeaningFor('/usr/local/bin/rsync', 23), 'partial transfer due to error');
+  assert.equal(rsyncMeaningFor('false', 1), undefined);
+  assert.equal(rsyncMeaningFor('/etc/clsync/rsync-wrapper.sh', 1), undefined);
+});
