@@ -1,22 +1,21 @@
 import { lstatSync } from 'node:fs';
-import { log, showPath } from './log.js';
+import { log } from './log.js';
 import { ClsyncError, HandlerError, KernelLimitError, OptionError } from './errors.js';
 import { bytesOf, nativeString } from './bytes.js';
-import { IN, WalkDecision, type FsEvent, type RelPath } from './types.js';
+import { IN, type FsEvent } from './types.js';
 import type { Settings } from './options/index.js';
-import { RuleSet, RuleAction } from './rules/index.js';
-import { EventQueue, needsSize, queueOptions, SignatureCache, signatureMask, type Change } from './queue/index.js';
-import { SourceTree } from './tree/source.js';
-import { walkBelow, type WalkVisit } from './tree/walk-below.js';
+import { RuleSet } from './rules/index.js';
+import { EventQueue, needsSize, queueOptions, signatureMask } from './queue/index.js';
+import { Intake } from './queue/intake.js';
 import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
 import { createMonitor, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
-import type { ExcludedObject, SyncContext, SyncHandler } from './handlers/handler.js';
+import type { SyncContext, SyncHandler } from './handlers/handler.js';
 import { StatusTracker } from './control/status.js';
 import type { DaemonState } from './control/dump.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
-import { clearLongTimeout, setLongTimeout, sleep, type LongTimer } from './long-timer.js';
+import { Alarm, sleep } from './long-timer.js';
 
 /**
  * How long the queue must stay empty after a sync before
@@ -34,8 +33,6 @@ const NO_EVENTS_SETTLE_MS = 150;
  */
 const FAILURE_BACKOFF_MS = 1000;
 
-/** What the daemon notes of an excluded object (see ExcludedObject): bits. */
-const ExcludedFlags = { DIR: 1, UNWALKED: 2 } as const;
 
 /** Why the daemon ended: exit code and a one-line reason (empty for a normal end). */
 export interface DaemonEnd {
@@ -50,20 +47,14 @@ export interface DaemonEnd {
  */
 export class Daemon {
   private readonly status: StatusTracker;
-  private rules: RuleSet;
   private readonly queue: EventQueue;
   private handler: SyncHandler;
   private monitor: Monitor | null = null;
-  /** objects the rules exclude that walks found, by path; rsync must leave them alone */
-  private readonly excluded = new Map<RelPath, number>();
+  /** monitor events → rules → queue, and the objects the rules exclude */
+  private readonly intake: Intake;
   private iteration = 0;
   /** handler runs under way (more than one only with -p safe|full) */
   private running = 0;
-  /** --modification-signature: the per-path cache, null when off */
-  private readonly signatures: SignatureCache | null;
-  private readonly signatureTree: SourceTree | null;
-  /** the tree, for walks below new directories the rules keep out of syncs (queueSyncedBelow) */
-  private tree: SourceTree | undefined;
   /** -p: which released batches may run at once (set in run(), once the handler is known) */
   private dispatcher = new Dispatcher('off');
   private initialSyncDone = false;
@@ -71,18 +62,14 @@ export class Daemon {
   private lastSyncStart = 0;
   /** no sync before this time (ms): the backoff after a failure */
   private notBefore = 0;
-  /** the next sync; -t, -T and -w go up to 2^32-1 s, beyond what setTimeout takes */
-  private timer: LongTimer | undefined;
-  /** a sync due now: setImmediate, since a 0 ms timer waits at least 1 ms */
-  private immediate: NodeJS.Immediate | undefined;
+  /** the next sync (-t, -T and -w go up to 2^32-1 s, beyond what setTimeout takes) */
+  private readonly alarm = new Alarm(() => this.syncSoon());
   private settleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** a normal end is under way (hooks running); events still queue but start no sync */
   private finishing = false;
   private endResolve!: (end: DaemonEnd) => void;
   private readonly ended: Promise<DaemonEnd>;
-  private needSize: boolean;
-  private readonly rootBytes: Buffer;
   private readonly watchDir: string;
 
   /** `marking`: called when marking begins (-b: the parent may exit now) */
@@ -90,14 +77,10 @@ export class Daemon {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
     this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
-    this.rules = settings.rulesFile ? RuleSet.load(nativeString(settings.rulesFile)) : RuleSet.empty();
     this.queue = new EventQueue(queueOptions(settings));
-    this.needSize = needsSize(settings);
-    this.rootBytes = bytesOf(settings.watchDir.replace(/\/+$/, '') + '/');
+    const rules = RuleSet.loadOrEmpty(settings.rulesFile && nativeString(settings.rulesFile));
+    this.intake = new Intake(this.queue, settings.watchDir, rules, needsSize(settings), signatureMask(settings.modificationSignature));
     this.handler = createHandler(settings, () => this.stopping);
-    const mask = signatureMask(settings.modificationSignature);
-    this.signatureTree = mask ? new SourceTree(this.watchDir.replace(/\/+$/, '') || '/') : null;
-    this.signatures = this.signatureTree ? new SignatureCache(mask, (p) => this.signatureTree!.lstatFull(p)) : null;
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
   }
 
@@ -114,11 +97,11 @@ export class Daemon {
       watchDir: nativeString(this.watchDir),
       // -X implies --one-file-system, as in the C clsync; the mount points met are excluded like rule-excluded objects
       oneFileSystem: this.settings.oneFileSystem || this.settings.excludeMountPoints,
-      onMountPoint: this.settings.excludeMountPoints ? (path) => void this.excluded.set(path, ExcludedFlags.DIR | ExcludedFlags.UNWALKED) : undefined,
-      filter: (path, isDir) => this.walkFilter(path, isDir),
-      reportFiles: this.rules.concernsFiles,
+      onMountPoint: this.settings.excludeMountPoints ? (path) => this.intake.mountPoint(path) : undefined,
+      filter: (path, isDir) => this.intake.walkFilter(path, isDir),
+      reportFiles: this.intake.rules.concernsFiles,
       reportLinked: this.handler.keepsHardLinks ?? false,
-      onEvents: (batch) => this.intake(batch),
+      onEvents: (batch) => this.take(batch),
       onWarning: (message) => log.warn(message),
       onFatal: (error) => this.fail(error),
       exitOnWatchLimit: this.settings.exitOnSyncSkipping,
@@ -143,7 +126,7 @@ export class Daemon {
     if (this.stopping) return;
     if (!this.settings.skipInitialsync) {
       this.status.set('initsync');
-      const excluded = this.settings.fullInitialsync ? [] : this.excludedList();
+      const excluded = this.settings.fullInitialsync ? [] : this.intake.excludedList();
       if (await this.runHandler((context) => this.handler.syncAll(excluded, context))) {
         log.notice(`initial sync done in ${Math.round(performance.now() - started)} ms`);
       } else {
@@ -163,64 +146,13 @@ export class Daemon {
     this.afterSync();
   }
 
-  /** Rules say, for a directory a walk found, whether to descend and watch; excluded objects are noted. */
-  private walkFilter(path: RelPath, isDir: boolean): number {
-    if (this.rules.isEmpty) return WalkDecision.WALK | WalkDecision.MONITOR;
-    const permitted = this.rules.permitted(path, isDir);
-    if (!(permitted & RuleAction.SYNC)) this.excluded.set(path, (isDir ? ExcludedFlags.DIR : 0) | (permitted & RuleAction.WALK ? 0 : ExcludedFlags.UNWALKED));
-    if (!isDir) return 0;
-    return (
-      (permitted & RuleAction.WALK ? WalkDecision.WALK : 0) |
-      (permitted & RuleAction.MONITOR ? WalkDecision.MONITOR : 0)
-    );
-  }
-
   /** Monitor events → rules → queue. Runs once per kernel read, not per event. */
-  private intake(batch: FsEvent[]): void {
-    const rules = this.rules;
-    for (const event of batch) {
-      if (event.mask & IN.Q_OVERFLOW) {
-        if (this.settings.exitOnSyncSkipping) {
-          this.fail(new KernelLimitError('events may have been lost (inotify queue overflow) and --exit-on-sync-skipping is set'));
-          return;
-        }
-        this.queue.add(event, undefined, this.syncing);
-        continue;
-      }
-      const isDir = (event.mask & IN.ISDIR) !== 0;
-      if (!rules.isEmpty && !(rules.permitted(event.path, isDir) & RuleAction.SYNC)) {
-        // a recursive run over its parent must still leave it out
-        if (event.mask & (IN.DELETE | IN.MOVED_FROM)) this.excluded.delete(event.path);
-        else this.excluded.set(event.path, isDir ? ExcludedFlags.DIR : 0);
-        // a new directory kept out of syncs but walked: what the rules let through below it is new too
-        if (event.recursive && isDir && !(event.mask & (IN.DELETE | IN.MOVED_FROM))) this.queueSyncedBelow(event.path);
-        continue;
-      }
-      this.queue.add(event, this.needSize && !isDir ? this.sizeOf(event) : undefined, this.syncing);
-      if (log.debugLevel >= 3) log.debug(3, `event 0x${event.mask.toString(16)} ${showPath(event.path)}`);
+  private take(batch: FsEvent[]): void {
+    if (this.intake.take(batch, this.syncing) && this.settings.exitOnSyncSkipping) {
+      this.fail(new KernelLimitError('events may have been lost (inotify queue overflow) and --exit-on-sync-skipping is set'));
+      return;
     }
     if (this.initialSyncDone) this.schedule();
-  }
-
-  /** Queue, as created, the objects below `dir` that the rules sync (walking where they let walks go). */
-  private queueSyncedBelow(dir: RelPath): void {
-    if (!(this.rules.permitted(dir, true) & RuleAction.WALK)) return;
-    this.tree ??= new SourceTree(this.watchDir.replace(/\/+$/, '') || '/', false);
-    const visit = (path: RelPath, isDir: boolean): WalkVisit => {
-      const permitted = this.rules.permitted(path, isDir);
-      const synced = (permitted & RuleAction.SYNC) !== 0;
-      if (!synced) this.excluded.set(path, (isDir ? ExcludedFlags.DIR : 0) | (permitted & RuleAction.WALK ? 0 : ExcludedFlags.UNWALKED));
-      return { report: synced, descend: !synced && (permitted & RuleAction.WALK) !== 0 };
-    };
-    walkBelow(this.tree, dir, visit, (path, isDir) =>
-      this.queue.add({ path, mask: IN.CREATE | (isDir ? IN.ISDIR : 0), recursive: isDir }, undefined, this.syncing),
-    );
-  }
-
-  private sizeOf(event: FsEvent): number | undefined {
-    if (!(event.mask & (IN.CLOSE_WRITE | IN.MODIFY | IN.CREATE | IN.MOVED_TO))) return undefined;
-    const bytes = Buffer.concat([this.rootBytes, bytesOf(event.path)]);
-    return lstatSync(bytes, { throwIfNoEntry: false })?.size;
   }
 
   /** Arm the timer for the next sync: when the oldest queued class is due, and not before `-w` after the last. */
@@ -233,15 +165,7 @@ export class Daemon {
     // -w: between the end of one sync and the next; with -p, between starts (runs overlap)
     const last = this.dispatcher.mode === 'off' ? this.lastSyncEnd : this.lastSyncStart;
     const at = Math.max(due, last + delaySyncMs, this.notBefore);
-    this.cancelTimer();
-    const delay = at - Date.now();
-    if (delay <= 0) this.immediate = setImmediate(() => this.syncSoon());
-    else this.timer = setLongTimeout(() => this.syncSoon(), delay);
-  }
-
-  private cancelTimer(): void {
-    clearLongTimeout(this.timer);
-    clearImmediate(this.immediate);
+    this.alarm.at(at);
   }
 
   /** Start a due sync from a timer: its failure ends the daemon (never an unhandled rejection). */
@@ -253,16 +177,16 @@ export class Daemon {
     if (!this.dispatcher.accepting || this.stopping) return;
     if (this.settings.standbyFile && lstatSync(bytesOf(this.settings.standbyFile), { throwIfNoEntry: false })) {
       log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
-      this.timer = setLongTimeout(() => this.syncSoon(), 1000);
+      this.alarm.at(Date.now() + 1000);
       return;
     }
-    const changes = this.release(this.queue.take(Date.now()));
+    const changes = this.intake.release(this.queue.take(Date.now()));
     if (changes.length === 0) {
       this.afterSync();
       return;
     }
     const recursiveRoot = changes.some((c) => c.path === '' && c.recursive);
-    const excluded = this.excludedList();
+    const excluded = this.intake.excludedList();
     const done = this.dispatcher.submit(batchPaths(changes), async () => {
       log.info(`sync #${this.iteration}: ${changes.length} changed paths`);
       const ok = await this.runHandler((context) =>
@@ -270,7 +194,7 @@ export class Daemon {
       );
       if (!ok) {
         // --ignore-failures: nothing is lost, the next sync tries these again
-        this.signatures?.forget(changes);
+        this.intake.forget(changes);
         this.queue.requeue(changes);
         this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
         log.warn(`${changes.length} changed paths stay queued for the next sync`);
@@ -287,11 +211,6 @@ export class Daemon {
       () => this.afterSync(),
       (err: unknown) => this.fail(err),
     );
-  }
-
-  /** A released batch less the changes --modification-signature drops. */
-  private release(changes: Change[]): Change[] {
-    return this.signatures && changes.length > 0 ? this.signatures.filter(changes) : changes;
   }
 
   /**
@@ -343,12 +262,6 @@ export class Daemon {
     return { iteration: this.iteration, status: this.status.value };
   }
 
-  private excludedList(): ExcludedObject[] {
-    const list: ExcludedObject[] = [];
-    for (const [path, flags] of this.excluded) list.push({ path, isDir: (flags & ExcludedFlags.DIR) !== 0, walked: (flags & ExcludedFlags.UNWALKED) === 0 });
-    return list;
-  }
-
   /** What a state dump (signal 29) shows. */
   state(): DaemonState {
     return {
@@ -369,12 +282,13 @@ export class Daemon {
   async reconfigure(next: Settings): Promise<void> {
     while (this.syncing) await sleep(20);
     if (this.stopping || this.finishing) return;
-    this.rules = next.rulesFile ? RuleSet.load(nativeString(next.rulesFile)) : RuleSet.empty(); // may throw: nothing changed yet
+    this.intake.rules = RuleSet.loadOrEmpty(next.rulesFile && nativeString(next.rulesFile)); // may throw: nothing changed yet
     this.settings = next;
     this.queue.setDelays(queueOptions(next));
-    this.needSize = needsSize(next);
-    this.handler.close();
+    this.intake.needSize = needsSize(next);
+    await this.handler.close();
     this.handler = createHandler(next, () => this.stopping);
+    await this.handler.open?.();
     if (this.initialSyncDone) this.schedule();
   }
 
@@ -387,7 +301,7 @@ export class Daemon {
     const previous = this.status.value;
     this.status.set('rehashing');
     try {
-      this.rules = RuleSet.load(nativeString(this.settings.rulesFile));
+      this.intake.rules = RuleSet.load(nativeString(this.settings.rulesFile));
       log.notice(`SIGHUP: rules reread from ${this.settings.rulesFile}`);
     } catch (err) {
       log.error(`SIGHUP: ${(err as Error).message}; keeping the previous rules`);
@@ -408,12 +322,12 @@ export class Daemon {
     log.notice('SIGQUIT: finishing running handlers, then exiting');
     this.status.set('preexit');
     const lastSync = this.settings.syncOnQuit && this.initialSyncDone;
-    this.cancelTimer();
+    this.alarm.cancel();
     while (this.syncing) await new Promise((r) => setTimeout(r, 20));
     if (lastSync && this.queue.size > 0) {
-      const changes = this.release(this.queue.take(Date.now(), true));
+      const changes = this.intake.release(this.queue.take(Date.now(), true));
       if (changes.length > 0) {
-        await this.runHandler((context) => this.handler.sync(changes, this.excludedList(), context)).catch((e) =>
+        await this.runHandler((context) => this.handler.sync(changes, this.intake.excludedList(), context)).catch((e) =>
           this.fail(e),
         );
       }
@@ -433,6 +347,8 @@ export class Daemon {
     if (this.stopping) return;
     const code = err instanceof ClsyncError ? err.exitCode : 1;
     const reason = err instanceof Error ? err.message : String(err);
+    // not one of ours: a bug; its stack is what a report needs
+    if (!(err instanceof ClsyncError) && err instanceof Error) log.error(`internal error, please report it: ${err.stack ?? reason}`);
     signalAll('SIGTERM');
     this.finish(code, reason);
   }
@@ -445,16 +361,16 @@ export class Daemon {
   private async finishNormally(): Promise<void> {
     if (this.stopping || this.finishing) return;
     this.finishing = true;
-    this.cancelTimer();
+    this.alarm.cancel();
     clearTimeout(this.settleTimer);
     try {
       if (this.initialSyncDone && this.settings.preExitHook) {
         this.status.set('preexit');
         await runHook(this.settings.preExitHook, this.settings.label, 'pre-exit hook');
         await new Promise((r) => setTimeout(r, NO_EVENTS_SETTLE_MS));
-        const changes = this.release(this.queue.take(Date.now(), true));
+        const changes = this.intake.release(this.queue.take(Date.now(), true));
         if (changes.length > 0) {
-          await this.runHandler((context) => this.handler.sync(changes, this.excludedList(), context));
+          await this.runHandler((context) => this.handler.sync(changes, this.intake.excludedList(), context));
         }
       }
       if (this.initialSyncDone && this.settings.exitHook) {
@@ -469,7 +385,7 @@ export class Daemon {
   private finish(code: number, reason: string): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.cancelTimer();
+    this.alarm.cancel();
     clearTimeout(this.settleTimer);
     this.endResolve({ code, reason });
   }
@@ -477,8 +393,7 @@ export class Daemon {
   private async shutdown(): Promise<void> {
     this.status.set('exiting');
     await this.handler.close();
-    this.signatureTree?.close();
-    this.tree?.close();
+    this.intake.close();
     await this.monitor?.close();
   }
 }

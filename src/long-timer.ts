@@ -41,3 +41,29 @@ export function clearLongTimeout(timer: LongTimer | undefined): void {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setLongTimeout(resolve, ms));
 }
+
+/**
+ * One alarm: fires at a time (ms since the epoch), at once when that time
+ * has come (setImmediate: a 0 ms timer waits at least 1 ms), never once
+ * cancelled. Setting it again replaces the time set before.
+ */
+export class Alarm {
+  private timer: LongTimer | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(private readonly fire: () => void) {}
+
+  at(time: number): void {
+    this.cancel();
+    const delay = time - Date.now();
+    if (delay <= 0) this.immediate = setImmediate(this.fire);
+    else this.timer = setLongTimeout(this.fire, delay);
+  }
+
+  cancel(): void {
+    clearLongTimeout(this.timer);
+    clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+}

@@ -100,7 +100,8 @@ export function exchangeAfter(buf: Buffer, off: number, end: number, from: Pendi
  * node twice and drop the other's watches), directories the table does
  * not know are pushed to `newDirs` to be walked as new, and each name gets
  * one event in `batch`: MOVED_TO with `exchangedWith` (see FsEvent). False
- * (nothing done) when it cannot be an exchange after all.
+ * (nothing done) when it cannot be an exchange after all; 'stale' (nothing
+ * done, the events are the rescan's) when the table is behind the tree.
  */
 export function swapExchanged(
   watches: InotifyWatches,
@@ -112,7 +113,7 @@ export function swapExchanged(
   nameB: string,
   pathB: RelPath,
   fromB: RawRecord,
-): boolean {
+): boolean | 'stale' {
   const table = watches.table;
   const parentA = table.nodeOfWd(from.wd);
   if (parentA === NO_NODE || from.path === pathB) return false;
@@ -121,6 +122,9 @@ export function swapExchanged(
   const nodeA = aIsDir && table.isLive(from.node) ? from.node : NO_NODE;
   const childB = bIsDir ? table.child(parentB, nameB) : NO_NODE;
   const nodeB = childB !== nodeA ? childB : NO_NODE;
+  // The table may be behind the tree (moves it never saw): swapping a directory with one it holds below
+  // would make a node its own ancestor. The caller walks the tree again instead (fuzz seed 1766).
+  if ((nodeA !== NO_NODE && table.contains(nodeA, parentB)) || (nodeB !== NO_NODE && table.contains(nodeB, parentA))) return 'stale';
   // `mv a b; mv b a` over an unwatched empty directory b gives the same four records; after an
   // exchange both names exist. Looked at only when a directory is unknown (walking it could clash).
   if ((aIsDir && nodeA === NO_NODE) || (bIsDir && nodeB === NO_NODE)) {

@@ -4,7 +4,9 @@
  * kernel's (the kernel would otherwise keep watching a directory that left
  * the tree, and use up the watch limit).
  */
-import { WalkDecision, type RelPath, type WalkFilter } from '../types.js';
+import { basename, dirname, resolve } from 'node:path';
+import { byteString } from '../bytes.js';
+import { IN, WalkDecision, type RelPath, type WalkFilter } from '../types.js';
 import { native, type InotifyHandle } from '../native.js';
 import { WatchTable, NO_NODE, NO_WD, type NodeId } from '../tree/watch-table.js';
 
@@ -14,6 +16,9 @@ export class InotifyWatches {
   table = new WatchTable();
   /** null before start and after close */
   handle: InotifyHandle | null = null;
+  /** the watch on the watch dir's parent (watchRootEntry), or -1 */
+  rootEntryWd = -1;
+  private rootName = '';
 
   constructor(private readonly filter: WalkFilter) {}
 
@@ -64,5 +69,29 @@ export class InotifyWatches {
     const out: RelPath[] = [];
     this.table.forEachWd((_wd, id) => out.push(this.table.pathOf(id)));
     return out;
+  }
+
+  /**
+   * Watch the watch dir's parent for the watch dir's own name there
+   * (`watchDir`: native string). IN_DELETE_SELF comes only once nothing holds
+   * the watch dir open, and a handler (rsync's sender, a script's working
+   * directory) may hold it long; its entry in the parent goes at once. Best
+   * effort: without it (no access to the parent, the watch limit) the
+   * IN_DELETE_SELF still comes, later.
+   */
+  watchRootEntry(watchDir: string): void {
+    const root = resolve(watchDir);
+    if (root === '/' || !this.handle) return;
+    this.rootName = byteString(basename(root));
+    const wd = native.inotifyAddWatch(this.handle, Buffer.from(dirname(root)), IN.DELETE | IN.MOVED_FROM | IN.ONLYDIR);
+    if (wd > 0 && this.table.nodeOfWd(wd) === NO_NODE) this.rootEntryWd = wd;
+  }
+
+  /** For a record of rootEntryWd (its name at `nameStart` up to `end`): 'deleted' or 'moved' when it is the watch dir's. */
+  rootEntryGone(mask: number, buf: Buffer, nameStart: number, end: number): 'deleted' | 'moved' | undefined {
+    const nul = buf.indexOf(0, nameStart);
+    const name = buf.toString('latin1', nameStart, nul === -1 || nul > end ? end : nul);
+    if (!(mask & IN.ISDIR) || !(mask & (IN.DELETE | IN.MOVED_FROM)) || name !== this.rootName) return undefined;
+    return mask & IN.MOVED_FROM ? 'moved' : 'deleted';
   }
 }

@@ -20,9 +20,9 @@
  * (and the recursive sync covers it) or will be reported by a watch.
  */
 import { statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
 import { IN, type FsEvent, type RelPath } from '../types.js';
 import { ClsyncError } from '../errors.js';
+import { showPath } from '../log.js';
 import { byteString } from '../bytes.js';
 import { native, type InotifyHandle } from '../native.js';
 import { NO_NODE, NO_WD } from '../tree/watch-table.js';
@@ -59,12 +59,6 @@ export class InotifyMonitor implements Monitor, WalkHost {
   private watchDirDev: number | null = null;
   /** the looks at paths events name (event-lstat.ts); from start() to close() */
   private tree: SourceTree | null = null;
-  /**
-   * A watch on the watch dir's parent for its name there, or -1: IN_DELETE_SELF comes only once nothing
-   * holds the watch dir open, and a handler (rsync's sender, a script's cwd) may; the entry goes at once.
-   */
-  private parentWd = -1;
-  private rootName = '';
 
   constructor(readonly options: MonitorOptions) {
     this.watches = new InotifyWatches(options.filter);
@@ -121,13 +115,7 @@ export class InotifyMonitor implements Monitor, WalkHost {
     this.tree = new SourceTree(byteString(watchDir), false);
     this.watches.handle = native.inotifyOpen((records) => this.onRecords(records));
     const stats = await this.runJob(() => this.walks.markRoot(this.watches.table));
-    const root = resolve(watchDir);
-    if (root !== '/') {
-      this.rootName = byteString(basename(root));
-      // best effort: without it (no permission on the parent, the watch limit) IN_DELETE_SELF still comes, later
-      const wd = native.inotifyAddWatch(this.watches.handle, Buffer.from(dirname(root)), IN.DELETE | IN.MOVED_FROM | IN.ONLYDIR);
-      if (wd > 0 && this.watches.table.nodeOfWd(wd) === NO_NODE) this.parentWd = wd;
-    }
+    this.watches.watchRootEntry(watchDir);
     return stats;
   }
 
@@ -239,7 +227,8 @@ export class InotifyMonitor implements Monitor, WalkHost {
       moves = [this.heldMove];
       this.heldMove = null;
     }
-    let overflow = false;
+    /** why the whole tree is walked again after this buffer (a queue overflow), or undefined */
+    let rescan: string | undefined;
     let lastWasMoveFrom = false;
     /** the MOVED_FROM that is the second half of an exchange with a name not watched (see halfExchangeAfter) */
     let exchangedOut: RawRecord | null = null;
@@ -255,16 +244,12 @@ export class InotifyMonitor implements Monitor, WalkHost {
       off = nameStart + nameLen;
       lastWasMoveFrom = false;
       if (wd === -1) {
-        if (mask & IN.Q_OVERFLOW) overflow = true;
+        if (mask & IN.Q_OVERFLOW) rescan = overflowWarning(this.options.watchDir);
         continue;
       }
-      if (wd === this.parentWd) {
-        const nul = buf.indexOf(0, nameStart);
-        const name = buf.toString('latin1', nameStart, nul === -1 || nul > off ? off : nul);
-        if (mask & IN.ISDIR && mask & (IN.DELETE | IN.MOVED_FROM) && name === this.rootName) {
-          this.fatal(new ClsyncError(`watch dir "${this.options.watchDir}" was ${mask & IN.MOVED_FROM ? 'moved' : 'deleted'}; restart clsync on the new location`));
-          return;
-        }
+      if (wd === this.watches.rootEntryWd) {
+        const gone = this.watches.rootEntryGone(mask, buf, nameStart, off);
+        if (gone) return this.fatal(new ClsyncError(`watch dir "${this.options.watchDir}" was ${gone}; restart clsync on the new location`));
         continue;
       }
       const node = table.nodeOfWd(wd);
@@ -315,7 +300,9 @@ export class InotifyMonitor implements Monitor, WalkHost {
           lastWasMoveFrom = false;
           break;
         }
-        if (typeof exchange === 'object' && swapExchanged(watches, this.source, batch, newDirs, from, node, name, path, exchange.r3)) {
+        const swapped = typeof exchange === 'object' && swapExchanged(watches, this.source, batch, newDirs, from, node, name, path, exchange.r3);
+        if (swapped === 'stale') rescan ??= `the watch table was behind the tree (an exchange of ${showPath(from.path)} with a directory it held below it): walking the tree again`;
+        if (swapped && typeof exchange === 'object') {
           off = exchange.r4.next;
           continue;
         }
@@ -356,17 +343,17 @@ export class InotifyMonitor implements Monitor, WalkHost {
         } else if (move.node !== NO_NODE) watches.movedOut(move.node);
       }
     }
-    if (newDirs.length === 0 && !overflow) {
+    if (newDirs.length === 0 && rescan === undefined) {
       this.emit(batch);
       return;
     }
-    return this.finishBatch(batch, newDirs, overflow);
+    return this.finishBatch(batch, newDirs, rescan);
   }
 
-  private async finishBatch(batch: FsEvent[], newDirs: MarkRoot[], overflow: boolean): Promise<void> {
-    if (overflow) {
+  private async finishBatch(batch: FsEvent[], newDirs: MarkRoot[], rescan: string | undefined): Promise<void> {
+    if (rescan !== undefined) {
       // The rescan re-marks everything, new directories included.
-      this.warn(overflowWarning(this.options.watchDir));
+      this.warn(rescan);
       await this.walks.rescanNow();
       batch.push({ path: '', mask: IN.Q_OVERFLOW, recursive: true });
     } else {

@@ -60,6 +60,11 @@ export class RuleSet {
   }
 
   /** A rule set that permits everything. */
+  /** The rules of `filePath` (see load), or none when no rules file is given. */
+  static loadOrEmpty(filePath: string | undefined): RuleSet {
+    return filePath ? RuleSet.load(filePath) : RuleSet.empty();
+  }
+
   static empty(): RuleSet {
     return new RuleSet([]);
   }

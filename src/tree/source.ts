@@ -150,9 +150,9 @@ export class SourceTree {
    * through a symlink); undefined when it is not there. A new array each call.
    */
   lstatFull(rel: RelPath): FullStat | undefined {
-    if (this.fd < 0) return this.lstatFullByPath(rel);
+    if (!this.beneath) return this.lstatFullByPath(rel);
     const n = fullNumbers;
-    if (native.statBeneath(this.fd, bytesOf(rel), n) !== 0) return undefined;
+    if (this.atRoot((fd) => native.statBeneath(fd, bytesOf(rel), n)) !== 0) return undefined;
     const out = new Float64Array(FULL_STAT_LENGTH);
     for (let i = 0; i < FULL_STAT_LENGTH; i++) out[i] = n[NATIVE_TO_FULL[i]];
     return out;
@@ -189,15 +189,26 @@ export class SourceTree {
    * daemon's life.
    */
   async holding<T>(body: () => Promise<T>): Promise<T> {
-    if (this.fd >= 0 || !this.beneath) return body();
-    if (this.holds++ === 0) this.held = native.dirOpen(bytesOf(this.root));
+    this.hold();
     try {
       return await body();
     } finally {
-      if (--this.holds === 0) {
-        if (this.held >= 0) native.fdClose(this.held);
-        this.held = -1;
-      }
+      this.release();
+    }
+  }
+
+  /** Hold the watch dir open until `release` (see holding; calls nest). */
+  hold(): void {
+    if (this.fd >= 0 || !this.beneath) return;
+    if (this.holds++ === 0) this.held = native.dirOpen(bytesOf(this.root));
+  }
+
+  /** The end of a `hold`. */
+  release(): void {
+    if (this.fd >= 0 || !this.beneath || this.holds === 0) return;
+    if (--this.holds === 0) {
+      if (this.held >= 0) native.fdClose(this.held);
+      this.held = -1;
     }
   }
 
