@@ -4,6 +4,8 @@
  * the option table (`defaultByMode` of `-S`, `--` and `---`), so they are
  * declared in one place.
  */
+import { resolve } from 'node:path';
+import { byteString, nativeString } from '../bytes.js';
 import type { Settings } from '../options/index.js';
 import { optionByLong } from '../options/table.js';
 import type { ExecPolicy } from '../exec/handler-runner.js';
@@ -56,6 +58,16 @@ function initialDefault(mode: Mode): string[] | null {
   return line ? words(line) : null;
 }
 
+/**
+ * `-S` as the handler is run: a relative path with a slash (`./handler.sh`,
+ * as the C tool's examples give it) is taken from the directory clsync was
+ * started in, since handlers run in the watch dir; a bare name is looked up
+ * in PATH.
+ */
+function programPath(program: string): string {
+  return program.includes('/') && !program.startsWith('/') ? byteString(resolve(nativeString(program))) : program;
+}
+
 /** Build a mode's options from the validated Settings, once. */
 export function handlerOptions(settings: Settings): HandlerOptions {
   const mode: Mode = settings.mode ?? 'rsyncdirect'; // validation requires --mode
@@ -70,7 +82,7 @@ export function handlerOptions(settings: Settings): HandlerOptions {
     label: settings.label,
     watchDir: values['watch-dir'],
     destinationDir: values['destination-dir'],
-    program: settings.syncHandler ?? optionByLong('sync-handler')?.defaultByMode?.[mode] ?? '',
+    program: programPath(settings.syncHandler ?? optionByLong('sync-handler')?.defaultByMode?.[mode] ?? ''),
     args: userArgs ? [...settings.handlerArgs!] : words(optionByLong('--')?.defaultByMode?.[mode]),
     userArgs,
     initialArgs: settings.initialHandlerArgs ?? initialDefault(mode),

@@ -4,9 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startClsync } from '../helpers/clsync.js';
+import { liveProcesses, type ProcInfo } from '../helpers/procs.js';
 import { listFiles, tempDir, waitFor } from '../helpers/tree.js';
 
 
@@ -79,6 +80,45 @@ test('make runs when a *.c file changes (-Mshell, rules from -R), and not for ot
   } finally {
     run.child.kill('SIGKILL');
     await run.exited;
+    base.remove();
+  }
+});
+
+test('the clsync manual\'s owner fixer: -Mdirect -Schown in the background, --modification-signature uid,gid, no loop', async () => {
+  const base = tempDir('clsync-uses-');
+  const site = join(base.path, 'site');
+  const bin = join(base.path, 'bin');
+  const runs = join(base.path, 'chown-runs');
+  mkdirSync(site);
+  mkdirSync(bin);
+  writeFileSync(join(site, 'old'), 'from before');
+  // `chown` on PATH counts its runs, then is the real one
+  writeFileSync(join(bin, 'chown'), `#!/bin/sh\necho run >> ${runs}\nexec /usr/bin/chown "$@"\n`, { mode: 0o755 });
+  const www = 33; // Debian's www-data
+  const args = ['-w1', '-t1', '-T1', '-x1', `-W${site}`, '-Mdirect', '-Schown', '--uid', '0', '--gid', '0', '-Ysyslog', '-b1',
+    '--modification-signature', 'uid,gid', '--', '--from=root', 'www-data:www-data', '%INCLUDE-LIST%'];
+  const starter = startClsync(args, { PATH: `${bin}:${process.env.PATH}` });
+  const count = (): number => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean).length : 0);
+  const daemons = (): ProcInfo[] => liveProcesses().filter((p) => p.cmdline.includes(`-W${site}`) && p.cmdline.includes('clsync'));
+  try {
+    assert.equal(await starter.exited, 0, starter.output()); // -b1: the command returns once the daemon runs
+    assert.equal(daemons().length, 1, 'one daemon left in the background');
+    const owned = (p: string): boolean => statSync(p).uid === www && statSync(p).gid === www;
+    assert.ok(await waitFor(() => owned(join(site, 'old')), 10_000), 'a file from before the start');
+    writeFileSync(join(site, 'new'), 'created as root');
+    mkdirSync(join(site, 'd'));
+    writeFileSync(join(site, 'd', 'f'), 'also');
+    assert.ok(await waitFor(() => ['new', 'd', 'd/f'].every((p) => owned(join(site, p))), 15_000), `runs: ${count()}`);
+    // the handler's own chown changes uid/gid once more (one more run for those paths), then nothing repeats
+    await new Promise((r) => setTimeout(r, 4000));
+    const settled = count();
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(count(), settled, 'the owner fixer loops on its own changes');
+    assert.ok(settled <= 8, `${settled} chown runs for 4 objects`);
+    for (const p of daemons()) process.kill(p.pid, 'SIGTERM');
+    assert.ok(await waitFor(() => daemons().length === 0, 10_000), 'SIGTERM stops it');
+  } finally {
+    for (const p of daemons()) process.kill(p.pid, 'SIGKILL');
     base.remove();
   }
 });
