@@ -15,7 +15,7 @@ test('-S false failing: "exit code 1", not rsync\'s "syntax or usage error"', { 
   try {
     const { code, output } = await runClsync(['-Mrsyncdirect', '-Sfalse', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0'], 20_000);
     assert.equal(code, 4, output);
-    assert.match(output, /sync handler false failed after 1 try: exit code 1/);
+    assert.match(output, /sync handler "false" failed after 1 try: exit code 1/);
     assert.doesNotMatch(output, /syntax or usage error/);
   } finally {
     base.remove();
@@ -30,7 +30,7 @@ test('rsync itself failing keeps rsync\'s meaning of its exit code', { timeout: 
       20_000,
     );
     assert.equal(code, 4, output);
-    assert.match(output, /sync handler \/usr\/bin\/rsync failed after 1 try: exit code 1 \(syntax or usage error\)/);
+    assert.match(output, /sync handler "\/usr\/bin\/rsync" failed after 1 try: exit code 1 \(syntax or usage error\)/);
   } finally {
     base.remove();
   }
