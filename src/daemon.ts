@@ -68,6 +68,8 @@ export class Daemon {
   private stopping = false;
   /** a normal end is under way (hooks running); events still queue but start no sync */
   private finishing = false;
+  /** a normal end or INT/TERM after the initial sync: --exit-hook runs on the way out (shutdown) */
+  private exitHookAtShutdown = false;
   private endResolve!: (end: DaemonEnd) => void;
   private readonly ended: Promise<DaemonEnd>;
   private readonly watchDir: string;
@@ -221,7 +223,7 @@ export class Daemon {
     this.running++;
     this.lastSyncStart = Date.now();
     // each run its own iteration number, taken when it starts (runs may overlap with -p)
-    const context = this.context();
+    const context: SyncContext = { iteration: this.iteration, status: this.status.value };
     this.iteration++;
     try {
       await run(context);
@@ -256,10 +258,6 @@ export class Daemon {
       }, NO_EVENTS_SETTLE_MS);
     }
     this.schedule();
-  }
-
-  private context(): SyncContext {
-    return { iteration: this.iteration, status: this.status.value };
   }
 
   /** What a state dump (signal 29) shows. */
@@ -300,12 +298,7 @@ export class Daemon {
     }
     const previous = this.status.value;
     this.status.set('rehashing');
-    try {
-      this.intake.rules = RuleSet.load(nativeString(this.settings.rulesFile));
-      log.notice(`SIGHUP: rules reread from ${this.settings.rulesFile}`);
-    } catch (err) {
-      log.error(`SIGHUP: ${(err as Error).message}; keeping the previous rules`);
-    }
+    this.intake.reloadRules(this.settings.rulesFile);
     this.status.set(previous);
   }
 
@@ -314,6 +307,8 @@ export class Daemon {
     log.notice(`${signal}: terminating`);
     this.status.set('terminating');
     signalAll('SIGTERM');
+    // the C tool runs the exit hook at the end of its main loop, whatever ended it
+    this.exitHookAtShutdown = this.initialSyncDone;
     this.finish(0, '');
   }
 
@@ -323,7 +318,7 @@ export class Daemon {
     this.status.set('preexit');
     const lastSync = this.settings.syncOnQuit && this.initialSyncDone;
     this.alarm.cancel();
-    while (this.syncing) await new Promise((r) => setTimeout(r, 20));
+    while (this.syncing) await sleep(20);
     if (lastSync && this.queue.size > 0) {
       const changes = this.intake.release(this.queue.take(Date.now(), true));
       if (changes.length > 0) {
@@ -373,9 +368,7 @@ export class Daemon {
           await this.runHandler((context) => this.handler.sync(changes, this.intake.excludedList(), context));
         }
       }
-      if (this.initialSyncDone && this.settings.exitHook) {
-        await runHook(this.settings.exitHook, this.settings.label, 'exit hook');
-      }
+      this.exitHookAtShutdown = this.initialSyncDone;
       this.finish(0, '');
     } catch (err) {
       this.fail(err);
@@ -392,6 +385,10 @@ export class Daemon {
 
   private async shutdown(): Promise<void> {
     this.status.set('exiting');
+    if (this.exitHookAtShutdown && this.settings.exitHook) {
+      await allExited();
+      await runHook(this.settings.exitHook, this.settings.label, 'exit hook');
+    }
     await this.handler.close();
     this.intake.close();
     await this.monitor?.close();

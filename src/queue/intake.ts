@@ -6,7 +6,8 @@
  * and looks up the size of written files for the big-file queue.
  */
 import { log, showPath } from '../log.js';
-import { RuleAction, type RuleSet } from '../rules/index.js';
+import { nativeString } from '../bytes.js';
+import { RuleAction, RuleSet } from '../rules/index.js';
 import type { ExcludedObject } from '../rsync/index.js';
 import { SourceTree } from '../tree/source.js';
 import { walkBelow, type WalkVisit } from '../tree/walk-below.js';
@@ -65,6 +66,16 @@ export class Intake {
     this.noteIfExcluded(path, isDir, permitted);
     if (!isDir) return 0;
     return (permitted & RuleAction.WALK ? WalkDecision.WALK : 0) | (permitted & RuleAction.MONITOR ? WalkDecision.MONITOR : 0);
+  }
+
+  /** SIGHUP: reread the rules file (byte string); a broken file keeps the rules in use, and says why. */
+  reloadRules(rulesFile: string): void {
+    try {
+      this.rules = RuleSet.load(nativeString(rulesFile));
+      log.notice(`SIGHUP: rules reread from ${rulesFile}`);
+    } catch (err) {
+      log.error(`SIGHUP: ${(err as Error).message}; keeping the previous rules`);
+    }
   }
 
   /** A mount point a walk did not cross (`-X`): excluded like a directory the rules keep out. */
