@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up clsync on this machine: install what a fresh Debian/Ubuntu lacks
-# (rsync to sync with; make/g++/python3 for the native addon), then install
+# (rsync to sync with; make/g++/python3 for the native addon, cc for the tests'
+# shared-object handler), then install
 # the npm dependencies, build the addon and compile the TypeScript.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +10,7 @@ missing=()
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)   # the tests build a tiny shared-object handler
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
