@@ -1,7 +1,10 @@
 /*
  * clsync-exec: every child of the daemon is started through this helper.
  *
- *   clsync-exec <parent-pid> -- <program> [<argument>...]
+ *   clsync-exec <parent-pid> [--hex] -- <program> [<argument>...]
+ *
+ * With `--hex` every word after `--` is the hex of its bytes: Node's spawn
+ * passes arguments as UTF-8 only, and a file name may be any bytes.
  *
  * It exists so that a daemon killed with SIGKILL leaves no child behind:
  * Node cannot set PR_SET_PDEATHSIG between fork and exec, and a handler's own
@@ -47,8 +50,29 @@
 #define PARENT_DEATH_SIGNAL SIGHUP
 
 static void usage(void) {
-  fputs("usage: clsync-exec <parent-pid> -- <program> [<argument>...]\n", stderr);
+  fputs("usage: clsync-exec <parent-pid> [--hex] -- <program> [<argument>...]\n", stderr);
   exit(EXIT_HELPER_FAILED);
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* Decode each hex word in place (the bytes take half the room); a word that is not hex is a usage error. */
+static void decode_hex_words(char **words) {
+  for (; *words; words++) {
+    char *w = *words;
+    size_t n = strlen(w);
+    if (n % 2) usage();
+    for (size_t i = 0; i < n; i += 2) {
+      int hi = hex_digit(w[i]), lo = hex_digit(w[i + 1]);
+      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) usage();
+      w[i / 2] = (char)(hi << 4 | lo);
+    }
+    w[n / 2] = '\0';
+  }
 }
 
 static pid_t parse_pid(const char *s) {
@@ -83,9 +107,11 @@ static void end_like(int status) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4 || strcmp(argv[2], "--") != 0) usage();
+  int hex = argc >= 5 && strcmp(argv[2], "--hex") == 0;
+  if (argc < 4 + hex || strcmp(argv[2 + hex], "--") != 0) usage();
   pid_t parent = parse_pid(argv[1]);
-  char **command = argv + 3;
+  char **command = argv + 3 + hex;
+  if (hex) decode_hex_words(command);
 
   /* Lead a process group of our own, so kill_group reaches only what we started. */
   if (getpgrp() != getpid() && setpgid(0, 0) != 0) {

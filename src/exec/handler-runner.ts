@@ -7,6 +7,7 @@
  */
 import { HandlerError } from '../errors.js';
 import { log } from '../log.js';
+import { isUtf8 } from 'node:buffer';
 import { nativeString } from '../bytes.js';
 import { expandArgs } from '../handlers/substitute.js';
 import type { PreparedCommand, RunOptions } from './run.js';
@@ -94,10 +95,13 @@ export class HandlerRunner {
    * handler otherwise.
    */
   async run(run: HandlerRun, context: RunContext): Promise<number> {
-    const argv = this.argv(run).map(nativeString);
+    // exact bytes through the helper when a word is not UTF-8 (a file name may be any bytes)
+    const bytes = this.argv(run);
+    const byteArgs = !bytes.every((word) => isUtf8(Buffer.from(word, 'latin1')));
+    const argv = byteArgs ? bytes : bytes.map(nativeString);
     const tag = run.tag ?? this.program;
     log.debug(2, `${tag}: ${run.prepared ? '(started ahead, input on stdin) ' : ''}${argv.join(' ')}`);
-    const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd === '' ? undefined : nativeString(this.cwd) };
+    const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd === '' ? undefined : nativeString(this.cwd), byteArgs };
     const passOn = run.passOn;
     const okCodes = passOn?.size || run.extraOk?.size ? new Set([...this.okCodes, ...(passOn ?? []), ...(run.extraOk ?? [])]) : this.okCodes;
     const prepared = run.prepared;

@@ -6,7 +6,7 @@ import { ClsyncError } from '../errors.js';
  * The exec helper (native/exec_helper.c, built by node-gyp next to the
  * addon) through which every child is started: it kills the child's whole
  * process group when the daemon dies, even by SIGKILL. Its contract:
- * `clsync-exec <parent-pid> -- <program> [<argument>...]`.
+ * `clsync-exec <parent-pid> [--hex] -- <program> [<argument>...]`.
  */
 const HELPER_PATH = fileURLToPath(new URL('../../../build/Release/clsync-exec', import.meta.url));
 
@@ -31,7 +31,12 @@ export function execHelperPath(): string {
   return HELPER_PATH;
 }
 
-/** The helper's argument vector for running `argv` as a child of this process. */
-export function helperArgs(argv: readonly string[]): string[] {
-  return [String(process.pid), '--', ...argv];
+/**
+ * The helper's argument vector for running `argv` as a child of this
+ * process. `hex`: `argv` holds byte strings (one char per byte) passed as
+ * hex, for words that are not UTF-8 (Node passes arguments as UTF-8 only).
+ */
+export function helperArgs(argv: readonly string[], hex = false): string[] {
+  if (!hex) return [String(process.pid), '--', ...argv];
+  return [String(process.pid), '--hex', '--', ...argv.map((word) => Buffer.from(word, 'latin1').toString('hex'))];
 }

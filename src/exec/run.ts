@@ -20,6 +20,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** working directory (a handler runs in the watch dir); default: the daemon's */
   cwd?: string;
+  /** argv holds byte strings, some not UTF-8: passed exactly through the helper (helperArgs) */
+  byteArgs?: boolean;
   /** kill the command after this many ms (0 = never); SPEC: `-k/--timeout-sync` */
   timeoutMs: number;
   /** prefix for the command's output lines in the log */
@@ -42,7 +44,7 @@ const KILL_GRACE_MS = 5000;
  */
 export function runCommand(argv: readonly string[], options: RunOptions): Promise<RunResult> {
   const started = performance.now();
-  const spawned = spawnChild(argv, options.env, 'ignore', options.cwd);
+  const spawned = spawnChild(argv, options.env, 'ignore', options.cwd, options.byteArgs);
   track(spawned.child);
   return supervise(spawned, argv, options, started);
 }
@@ -109,8 +111,8 @@ interface Spawned {
  * (`detached`) that the helper leads: signals to the group reach the command
  * and its children, and the helper kills the group if the daemon dies.
  */
-function spawnChild(argv: readonly string[], env: Record<string, string> | undefined, stdin: 'ignore' | 'pipe', cwd?: string): Spawned {
-  const child = spawn(execHelperPath(), helperArgs(argv), {
+function spawnChild(argv: readonly string[], env: Record<string, string> | undefined, stdin: 'ignore' | 'pipe', cwd?: string, byteArgs = false): Spawned {
+  const child = spawn(execHelperPath(), helperArgs(argv, byteArgs), {
     env: env ? { ...process.env, ...env } : process.env,
     cwd,
     stdio: [stdin, 'pipe', 'pipe'],

@@ -271,3 +271,21 @@ test('a hanging program handler is killed past -k and reported', async () => {
     },
   );
 });
+
+test('%INCLUDE-LIST% passes names that are not UTF-8 as their exact bytes', async () => {
+  let rec!: { path: string; log: string };
+  const odd = Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]); // "bad" and two bytes no UTF-8 text has
+  await withDaemon(
+    ({ src, conf }) => {
+      rec = recorder(conf);
+      return ['-Mdirect', `-W${src}`, `-S${rec.path}`, '-w0', '-t0', '-T0', '--skip-initialsync', '--', '%INCLUDE-LIST%'];
+    },
+    async ({ src, run }) => {
+      assert.ok(await waitFor(() => /running|marked/.test(run.output()), 10_000), run.output());
+      await new Promise((r) => setTimeout(r, 200));
+      writeFileSync(Buffer.concat([Buffer.from(`${src}/`), odd]), 'x');
+      const want = Buffer.concat([Buffer.from('arg='), odd, Buffer.from('\n')]);
+      assert.ok(await waitFor(() => existsSync(rec.log) && readFileSync(rec.log).includes(want), 10_000), run.output());
+    },
+  );
+});
