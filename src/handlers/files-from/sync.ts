@@ -132,6 +132,8 @@ export class FilesFromSync {
     const plan = planFilesFrom(changes, linkCount, replayed.exchanged);
     this.hardLinks.addPartners(plan.runs, changes, stat);
     if (replayed.copied.length > 0) this.linkInCopiedRoots(plan.runs, replayed.copied, stat);
+    // directories verified whole (exchanges not replayed) are copied like renamed ones (fuzz seed 1068)
+    for (const run of plan.runs) if (run.kind === 'recursive-verify') for (const root of [...run.paths]) this.hardLinks.addLinkedBelow(run, root, stat);
     const inPlace = this.inPlaceGuard(plan.runs, changes, stat);
     return this.lists.withExcludeList(excludedUnder(changes, excluded), 'nul', context.iteration, async (excludePath) => {
       for (const stage of stagesOf(plan.runs)) {
