@@ -29,8 +29,8 @@ import { canaryDamage, canaryState, makeCanary } from './canary.js';
 
 /** The daemon's command line: the seed line of the issue, delays off, and a lists dir the hostile writer plants symlinks in. */
 export function daemonArgs(src: string, dst: string, lists: string): string[] {
-  // CLSYNC_FUZZ_DAEMON_LOG=DIR: the daemon logs each run (-d2), and a failed trial's log is kept in DIR
-  const debug = process.env.CLSYNC_FUZZ_DAEMON_LOG ? ['-d2', '-U'] : [];
+  // CLSYNC_FUZZ_DAEMON_LOG=DIR: the daemon logs each run (-d2, or -d$CLSYNC_FUZZ_DEBUG), and a failed trial's log is kept in DIR
+  const debug = process.env.CLSYNC_FUZZ_DAEMON_LOG ? [`-d${process.env.CLSYNC_FUZZ_DEBUG ?? '2'}`, '-U'] : [];
   return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', `-L${lists}`, ...debug];
 }
 
