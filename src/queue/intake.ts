@@ -24,6 +24,8 @@ export class Intake {
   private readonly excluded = new Map<RelPath, number>();
   /** the tree, read without following symlinks; held open only while a batch is taken or released */
   private readonly tree: SourceTree;
+  /** the tree is held open for the batch being taken (held at its first look: most batches need none) */
+  private held = false;
   /** --modification-signature: the per-path cache, null when off */
   private readonly signatures: SignatureCache | null;
 
@@ -90,7 +92,7 @@ export class Intake {
    */
   take(batch: readonly FsEvent[], syncing: boolean): FsEvent | undefined {
     let overflow: FsEvent | undefined;
-    this.tree.hold();
+    this.held = false;
     try {
       for (const event of batch) {
         if (event.mask & IN.Q_OVERFLOW) {
@@ -111,7 +113,7 @@ export class Intake {
         if (log.debugLevel >= 3) log.debug(3, `event 0x${event.mask.toString(16)} ${showPath(event.path)}`);
       }
     } finally {
-      this.tree.release();
+      if (this.held) this.tree.release();
     }
     return overflow;
   }
@@ -136,6 +138,7 @@ export class Intake {
   /** Queue, as created, the objects below `dir` that the rules sync (walking where they let walks go). */
   private queueSyncedBelow(dir: RelPath, syncing: boolean): void {
     if (!(this.rules.permitted(dir, true) & RuleAction.WALK)) return;
+    this.holdTree();
     const visit = (path: RelPath, isDir: boolean): WalkVisit => {
       const permitted = this.rules.permitted(path, isDir);
       const excluded = this.noteIfExcluded(path, isDir, permitted);
@@ -144,9 +147,16 @@ export class Intake {
     walkBelow(this.tree, dir, visit, (path, isDir) => this.queue.add({ path, mask: IN.CREATE | (isDir ? IN.ISDIR : 0), recursive: isDir }, undefined, syncing));
   }
 
+  private holdTree(): void {
+    if (this.held) return;
+    this.tree.hold();
+    this.held = true;
+  }
+
   /** The size of a written file, looked at beneath the watch dir without following symlinks. */
   private sizeOf(event: FsEvent): number | undefined {
     if (!(event.mask & (IN.CLOSE_WRITE | IN.MODIFY | IN.CREATE | IN.MOVED_TO))) return undefined;
+    this.holdTree();
     return this.tree.lstat(event.path)?.size;
   }
 }
