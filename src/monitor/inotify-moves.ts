@@ -126,8 +126,11 @@ export function swapExchanged(
   // would make a node its own ancestor. The caller walks the tree again instead (fuzz seed 1766).
   if ((nodeA !== NO_NODE && table.contains(nodeA, parentB)) || (nodeB !== NO_NODE && table.contains(nodeB, parentA))) return 'stale';
   // `mv a b; mv b a` over an unwatched empty directory b gives the same four records; after an
-  // exchange both names exist. Looked at only when a directory is unknown (walking it could clash).
-  if ((aIsDir && nodeA === NO_NODE) || (bIsDir && nodeB === NO_NODE)) {
+  // exchange both names exist. Looked at only when a directory is unknown (walking it could clash),
+  // and only between two directories: rename(2) never puts a directory over a file or back, so a
+  // directory and a file in these records are an exchange (by now a later rename may have moved a
+  // name away: fuzz seed 1183).
+  if (aIsDir === bIsDir && ((aIsDir && nodeA === NO_NODE) || (bIsDir && nodeB === NO_NODE))) {
     if (!lstatEventPath(source, from.path) || !lstatEventPath(source, pathB)) return false;
   }
   if (nodeA !== NO_NODE) table.rename(nodeA, parentA, SWAP_NAME);

@@ -333,3 +333,29 @@ test('a burst of exchanges in one batch, with writes before and after each', asy
     { extraArgs: STANDBY },
   );
 });
+
+/*
+ * Fuzz seed 1183: a directory made a moment before (no watch yet) exchanged
+ * with a file, and its old parent renamed at once. The monitor's look at the
+ * old name (to tell `mv a b; mv b a` from an exchange) found nothing, so the
+ * exchange was taken for two moves and the directory, now at the file's
+ * name, was never watched: what was written into it later never arrived.
+ * A directory and a file in those records can only be an exchange.
+ */
+test('a new directory exchanged with a file, its old parent renamed at once: the directory is watched at its new name', async () => {
+  await withMirror(async (m) => {
+    for (let i = 0; i < 10; i++) {
+      mkdirSync(join(m.src, `p${i}`, 'q'), { recursive: true });
+      writeFileSync(join(m.src, `f${i}`), 'a file');
+    }
+    await m.converge('setup');
+    for (let i = 0; i < 10; i++) {
+      mkdirSync(join(m.src, `p${i}`, 'q', 'd'));
+      writeFileSync(join(m.src, `p${i}`, 'q', 'd', 'inner'), 'made with it');
+      await exchange(join(m.src, `p${i}`, 'q', 'd'), join(m.src, `f${i}`));
+      renameSync(join(m.src, `p${i}`), join(m.src, `r${i}`)); // the exchange's old name is gone before the monitor looks
+      writeFileSync(join(m.src, `f${i}`, 'later'), 'written into the moved directory');
+    }
+    await m.converge('every exchanged directory with what was written into it later', 10_000);
+  });
+});
