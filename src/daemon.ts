@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { log } from './log.js';
 import { ClsyncError, HandlerError, KernelLimitError, OptionError } from './errors.js';
 import { bytesOf, nativeString } from './bytes.js';
-import { IN, type FsEvent } from './types.js';
+import { IN, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet } from './rules/index.js';
 import { EventQueue, needsSize, queueOptions, signatureMask } from './queue/index.js';
@@ -191,8 +191,9 @@ export class Daemon {
     const excluded = this.intake.excludedList();
     const done = this.dispatcher.submit(batchPaths(changes), async () => {
       log.info(`sync #${this.iteration}: ${changes.length} changed paths`);
-      const ok = await this.runHandler((context) =>
-        recursiveRoot ? this.handler.syncAll(excluded, context) : this.handler.sync(changes, excluded, context),
+      const ok = await this.runHandler(
+        (context) => (recursiveRoot ? this.handler.syncAll(excluded, context) : this.handler.sync(changes, excluded, context)),
+        recursiveRoot ? [''] : changes.filter((c) => c.recursive).map((c) => c.path),
       );
       if (!ok) {
         // --ignore-failures: nothing is lost, the next sync tries these again
@@ -219,8 +220,9 @@ export class Daemon {
    * Run the handler once with the bookkeeping every sync needs. A final
    * failure ends the daemon, or with --ignore-failures resolves false.
    */
-  private async runHandler(run: (context: SyncContext) => Promise<void>): Promise<boolean> {
+  private async runHandler(run: (context: SyncContext) => Promise<void>, roots: readonly RelPath[] = ['']): Promise<boolean> {
     this.running++;
+    const over = this.intake.syncing(roots); // `roots`: what the run syncs with all below it
     this.lastSyncStart = Date.now();
     // each run its own iteration number, taken when it starts (runs may overlap with -p)
     const context: SyncContext = { iteration: this.iteration, status: this.status.value };
@@ -237,6 +239,7 @@ export class Daemon {
       log.error(`${err.message} (--ignore-failures: going on)`);
       return false;
     } finally {
+      over();
       this.running--;
       this.lastSyncEnd = Date.now();
     }

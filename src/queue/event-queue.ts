@@ -153,9 +153,11 @@ export class EventQueue {
   /**
    * Records one event. `size` is from lstat when known (decides the big-file
    * class); `syncRunning` marks a creation that a running sync may already
-   * copy, so a later delete of it must still reach the destination.
+   * copy, so a later delete of it must still reach the destination; `busy`:
+   * the roots the running syncs copy with all below them (a directory renamed
+   * from inside one is verified after its rename is replayed).
    */
-  add(event: FsEvent, size: number | undefined, syncRunning: boolean): void {
+  add(event: FsEvent, size: number | undefined, syncRunning: boolean, busy?: PathSet): void {
     this.sequence++;
     if (event.exchangedWith !== undefined) {
       // The destination's copy at this name is the object the exchange moved only when nothing came
@@ -167,6 +169,15 @@ export class EventQueue {
       this.addClass(event, 'create', size, syncRunning);
       const entry = this.entryOf(event.path);
       if (entry && !replayable) entry.exchangedWith = undefined;
+      return;
+    }
+    if (event.movedFrom !== undefined && busy && busy.size > 0 && (busy.has('') || atOrBelowAny(event.movedFrom, busy))) {
+      // renamed from inside what a running sync copies with all below it: that sync may have read the
+      // old path after the rename, so the destination's copy there may be anything. The rename is still
+      // replayed (nothing copied twice), and the content verified (a hostile-exchange test, under load)
+      this.addClass(event, classifyMask(event.mask), size, syncRunning);
+      const entry = this.entryOf(event.path);
+      if (entry) entry.exchanged = true;
       return;
     }
     if (event.movedFrom !== undefined && this.exchangedPaths.size > 0 && atOrBelowAny(event.movedFrom, this.exchangedPaths)) {
@@ -354,7 +365,13 @@ export class EventQueue {
 }
 
 /** `path` is one of `paths` or below one. O(depth). */
-function atOrBelowAny(path: RelPath, paths: ReadonlySet<RelPath>): boolean {
+/** A set of paths, as far as atOrBelowAny needs one (a Set, or a Map's keys). */
+interface PathSet {
+  has(path: RelPath): boolean;
+  readonly size: number;
+}
+
+function atOrBelowAny(path: RelPath, paths: PathSet): boolean {
   if (paths.has(path)) return true;
   for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) if (paths.has(path.slice(0, i))) return true;
   return false;

@@ -24,6 +24,8 @@ export class Intake {
   private readonly excluded = new Map<RelPath, number>();
   /** the tree, read without following symlinks; held open only while a batch is taken or released */
   private readonly tree: SourceTree;
+  /** the roots (synced with all below them) of the syncs running now, with how many runs hold each */
+  private readonly busy = new Map<RelPath, number>();
   /** the tree is held open for the batch being taken (held at its first look: most batches need none) */
   private held = false;
   /** --modification-signature: the per-path cache, null when off */
@@ -109,13 +111,25 @@ export class Intake {
           if (event.recursive && isDir && !(event.mask & (IN.DELETE | IN.MOVED_FROM))) this.queueSyncedBelow(event.path, syncing);
           continue;
         }
-        this.queue.add(event, this.needSize && !isDir ? this.sizeOf(event) : undefined, syncing);
+        this.queue.add(event, this.needSize && !isDir ? this.sizeOf(event) : undefined, syncing, this.busy);
         if (log.debugLevel >= 3) log.debug(3, `event 0x${event.mask.toString(16)} ${showPath(event.path)}`);
       }
     } finally {
       if (this.held) this.tree.release();
     }
     return overflow;
+  }
+
+  /** A sync over `roots` runs until the function returned is called (see EventQueue.add's `busy`). */
+  syncing(roots: readonly RelPath[]): () => void {
+    for (const root of roots) this.busy.set(root, (this.busy.get(root) ?? 0) + 1);
+    return () => {
+      for (const root of roots) {
+        const left = (this.busy.get(root) ?? 1) - 1;
+        if (left > 0) this.busy.set(root, left);
+        else this.busy.delete(root);
+      }
+    };
   }
 
   /** The excluded objects, for the handler. */
