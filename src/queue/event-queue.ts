@@ -171,23 +171,20 @@ export class EventQueue {
       if (entry && !replayable) entry.exchangedWith = undefined;
       return;
     }
-    if (event.movedFrom !== undefined && busy && busy.size > 0 && (busy.has('') || atOrBelowAny(event.movedFrom, busy))) {
-      // renamed from inside what a running sync copies with all below it: that sync may have read the
-      // old path after the rename, so the destination's copy there may be anything. The rename is still
-      // replayed (nothing copied twice), and the content verified (a hostile-exchange test, under load)
-      this.addClass(event, classifyMask(event.mask), size, syncRunning);
-      const entry = this.entryOf(event.path);
-      if (entry) entry.exchanged = true;
-      return;
-    }
-    if (event.movedFrom !== undefined && this.exchangedPaths.size > 0 && atOrBelowAny(event.movedFrom, this.exchangedPaths)) {
-      // moved from where an exchange put another object: the destination's copy at the old path is
-      // not this one, so there is no rename to replay, and the content is verified
-      const { movedFrom: _, ...moved } = event;
-      this.addClass(moved, classifyMask(event.mask), size, syncRunning);
-      const entry = this.normal.entries.get(event.path) ?? this.bigfile.entries.get(event.path);
-      if (entry) entry.exchanged = true;
-      return;
+    if (event.movedFrom !== undefined) {
+      // Moved from where an exchange put another object: the destination's copy at the old path is not
+      // this one, so there is no rename to replay. Moved from inside what a running sync copies with all
+      // below it: that sync may have read the old path after the rename, so its copy there may be
+      // anything; the rename is still replayed (nothing copied twice). Either way the content is verified.
+      const afterExchange = this.exchangedPaths.size > 0 && atOrBelowAny(event.movedFrom, this.exchangedPaths);
+      const fromBusy = busy !== undefined && busy.size > 0 && atOrBelowAny(event.movedFrom, busy);
+      if (afterExchange || fromBusy) {
+        const { movedFrom: _, ...moved } = event;
+        this.addClass(afterExchange ? moved : event, classifyMask(event.mask), size, syncRunning);
+        const entry = this.entryOf(event.path);
+        if (entry) entry.exchanged = true;
+        return;
+      }
     }
     this.addClass(event, classifyMask(event.mask), size, syncRunning);
   }
@@ -364,15 +361,15 @@ export class EventQueue {
   }
 }
 
-/** `path` is one of `paths` or below one. O(depth). */
 /** A set of paths, as far as atOrBelowAny needs one (a Set, or a Map's keys). */
 interface PathSet {
   has(path: RelPath): boolean;
   readonly size: number;
 }
 
+/** `path` is one of `paths` or below one ('' is the watch dir: everything is below it). O(depth). */
 function atOrBelowAny(path: RelPath, paths: PathSet): boolean {
-  if (paths.has(path)) return true;
+  if (paths.has(path) || paths.has('')) return true;
   for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) if (paths.has(path.slice(0, i))) return true;
   return false;
 }
