@@ -10,15 +10,13 @@
 import { HandlerError } from '../errors.js';
 import { HandlerRunner } from '../exec/handler-runner.js';
 import type { Change } from '../queue/index.js';
+import { hasLineBreak, newlineSafeAncestor } from '../rsync/index.js';
 import { IN } from '../types.js';
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { absoluteArg, batchEntries, relativeArg, treeEntries, type SyncEntry } from './entries.js';
 import { ListWriter } from './lists.js';
 import type { HandlerOptions } from './options.js';
 import { runProgram, type ProgramRuns } from './program-runs.js';
-
-/** Names with a line break cannot be one line of a list file: what the handler is told instead. */
-const LINE_BREAK = /[\n\r]/;
 
 type ProgramMode = 'simple' | 'direct' | 'shell';
 
@@ -93,9 +91,8 @@ export class ProgramHandler implements SyncHandler {
   private line(entry: SyncEntry): string {
     let path = entry.path;
     let mask = entry.mask;
-    if (LINE_BREAK.test(path)) {
-      const slash = path.lastIndexOf('/', path.search(LINE_BREAK));
-      path = slash < 0 ? '' : path.slice(0, slash);
+    if (hasLineBreak(path)) {
+      path = newlineSafeAncestor(path);
       mask = IN.CREATE | IN.ISDIR;
     }
     const shown = relativeArg(path);

@@ -38,8 +38,13 @@ export interface IncludeListOptions {
 
 const LINE_BREAK = /[\n\r]/;
 
-/** The ancestor to list instead of a path whose names contain a line break. */
-function newlineSafeAncestor(path: RelPath): RelPath {
+/** A name in `path` holds "\n" or "\r": it cannot be one line of a newline-separated list. */
+export function hasLineBreak(path: RelPath): boolean {
+  return LINE_BREAK.test(path);
+}
+
+/** The ancestor to name instead of a path with a line break (hasLineBreak): the parent of its first such name. */
+export function newlineSafeAncestor(path: RelPath): RelPath {
   const at = path.search(LINE_BREAK);
   const slash = path.lastIndexOf('/', at);
   return slash < 0 ? '' : path.slice(0, slash);
@@ -55,7 +60,7 @@ export function includeEntries(changes: readonly ListChange[], separator: ListSe
   for (const change of changes) {
     let path = change.path;
     let recursive = change.recursive || change.state === 'deleted';
-    if (separator === 'newline' && LINE_BREAK.test(path)) {
+    if (separator === 'newline' && hasLineBreak(path)) {
       path = newlineSafeAncestor(path);
       recursive = true;
     }

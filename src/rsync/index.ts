@@ -4,7 +4,7 @@ export { argsUseNulLists, listSeparatorFor } from './separator.js';
 export type { ListSeparator } from './separator.js';
 export { defaultRsyncArgs, rsyncArgsExpansion } from './args.js';
 export type { RsyncArgsOptions } from './args.js';
-export { buildIncludeLists, includeEntries } from './include-list.js';
+export { buildIncludeLists, hasLineBreak, includeEntries, newlineSafeAncestor } from './include-list.js';
 export type { IncludeListOptions, ListChange } from './include-list.js';
 export { buildExcludeList } from './exclude-list.js';
 export type { ExcludedObject, ExcludeList } from './exclude-list.js';
