@@ -42,8 +42,13 @@ export function batchEntries(changes: readonly Change[], watchDir: string, exclu
   } finally {
     tree?.close();
   }
+  // an object with a change of its own and below a new directory too is listed once
   const seen = new Set<RelPath>();
-  return out.filter((e) => !seen.has(e.path) && seen.add(e.path) !== undefined);
+  return out.filter((e) => {
+    if (seen.has(e.path)) return false;
+    seen.add(e.path);
+    return true;
+  });
 }
 
 /**

@@ -103,12 +103,14 @@ export class Intake {
           continue;
         }
         const isDir = (event.mask & IN.ISDIR) !== 0;
-        if (!this.rules.isEmpty && !(this.rules.permitted(event.path, isDir) & RuleAction.SYNC)) {
-          // a recursive run over its parent must still leave it out
-          if (event.mask & (IN.DELETE | IN.MOVED_FROM)) this.excluded.delete(event.path);
-          else this.excluded.set(event.path, isDir ? DIR : 0);
+        const permitted = this.rules.isEmpty ? RuleAction.SYNC : this.rules.permitted(event.path, isDir);
+        if (!(permitted & RuleAction.SYNC)) {
+          const gone = (event.mask & (IN.DELETE | IN.MOVED_FROM)) !== 0;
+          // a recursive run over its parent must still leave it out (and a walk of it what the rules keep from walks)
+          if (gone) this.excluded.delete(event.path);
+          else this.noteIfExcluded(event.path, isDir, permitted);
           // a new directory kept out of syncs but walked: what the rules let through below it is new too
-          if (event.recursive && isDir && !(event.mask & (IN.DELETE | IN.MOVED_FROM))) this.queueSyncedBelow(event.path, syncing);
+          if (event.recursive && isDir && !gone && permitted & RuleAction.WALK) this.queueSyncedBelow(event.path, syncing);
           continue;
         }
         this.queue.add(event, this.needSize && !isDir ? this.sizeOf(event) : undefined, syncing, this.busy);
@@ -149,9 +151,8 @@ export class Intake {
     return true;
   }
 
-  /** Queue, as created, the objects below `dir` that the rules sync (walking where they let walks go). */
+  /** Queue, as created, the objects below `dir` (a directory the rules walk into) that they sync, walking where they let walks go. */
   private queueSyncedBelow(dir: RelPath, syncing: boolean): void {
-    if (!(this.rules.permitted(dir, true) & RuleAction.WALK)) return;
     this.holdTree();
     const visit = (path: RelPath, isDir: boolean): WalkVisit => {
       const permitted = this.rules.permitted(path, isDir);
