@@ -14,7 +14,7 @@ import type { PreparedCommand, RunOptions } from './run.js';
 import { describeEnd, runWithRetries } from './retry.js';
 
 /** The argument that becomes one argument per path (SPEC §7: it must be a whole argument). */
-const INCLUDE_LIST = '%INCLUDE-LIST%';
+export const INCLUDE_LIST = '%INCLUDE-LIST%';
 
 /** Retries, waits, ignored codes and the timeout (`-r`, `-w`, `-x`, `-k`). */
 export interface ExecPolicy {

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { byteString, nativeString } from '../bytes.js';
+import { splitArgumentLine } from '../config/index.js';
 import type { Settings } from '../options/index.js';
 import { optionByLong } from '../options/table.js';
 import type { ExecPolicy } from '../exec/handler-runner.js';
@@ -47,15 +48,10 @@ export interface HandlerOptions {
   readonly exec: ExecPolicy;
 }
 
-/** Split a default argument line of the option table into words (they hold no quotes). */
-function words(line: string | undefined): string[] {
-  return line ? line.split(/\s+/).filter(Boolean) : [];
-}
-
 /** The mode's default initial-sync arguments (`---` in the table), or null: the normal ones. */
 function initialDefault(mode: Mode): string[] | null {
   const line = optionByLong('---')?.defaultByMode?.[mode];
-  return line ? words(line) : null;
+  return line ? splitArgumentLine(line) : null;
 }
 
 /**
@@ -83,7 +79,7 @@ export function handlerOptions(settings: Settings): HandlerOptions {
     watchDir: values['watch-dir'],
     destinationDir: values['destination-dir'],
     program: programPath(settings.syncHandler ?? optionByLong('sync-handler')?.defaultByMode?.[mode] ?? ''),
-    args: userArgs ? [...settings.handlerArgs!] : words(optionByLong('--')?.defaultByMode?.[mode]),
+    args: userArgs ? [...settings.handlerArgs!] : splitArgumentLine(optionByLong('--')?.defaultByMode?.[mode] ?? ''),
     userArgs,
     initialArgs: settings.initialHandlerArgs ?? initialDefault(mode),
     values,

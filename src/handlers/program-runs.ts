@@ -5,7 +5,7 @@
  * MAXARGUMENTS, with the template's own words counted), and
  * `%INCLUDE-LIST-PATH%` names a list file written in the mode's line format.
  */
-import { HandlerRunner, type RunContext } from '../exec/handler-runner.js';
+import { HandlerRunner, INCLUDE_LIST, type RunContext } from '../exec/handler-runner.js';
 import type { ListWriter } from './lists.js';
 import type { SyncEntry } from './entries.js';
 
@@ -31,7 +31,7 @@ export interface ProgramRuns {
  * HandlerError when a run fails beyond the retry policy.
  */
 export async function runProgram(runner: HandlerRunner, lists: ListWriter, entries: readonly SyncEntry[], runs: ProgramRuns, context: RunContext): Promise<void> {
-  const usesArgs = runs.template.includes('%INCLUDE-LIST%');
+  const usesArgs = runs.template.includes(INCLUDE_LIST);
   const usesFile = runs.template.some((a) => a.includes('%INCLUDE-LIST-PATH%'));
   const values: Record<string, string> = { TYPE: runs.type };
   if (runs.mask !== undefined) values['EVENT-MASK'] = String(runs.mask);
