@@ -5,7 +5,7 @@ import { bytesOf, nativeString } from './bytes.js';
 import { IN, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet } from './rules/index.js';
-import { EventQueue, needsSize, queueOptions, signatureMask } from './queue/index.js';
+import { EventQueue, needsSize, queueOptions, signatureMask, syncsAtOnce } from './queue/index.js';
 import { Intake } from './queue/intake.js';
 import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
 import { createMonitor, type Monitor } from './monitor/monitor.js';
@@ -163,7 +163,7 @@ export class Daemon {
     const due = this.queue.nextDue();
     if (due === undefined) return;
     clearTimeout(this.settleTimer);
-    const delaySyncMs = this.settings.exitOnNoEvents || this.settings.mode === 'simple' ? 0 : this.settings.delaySync * 1000;
+    const delaySyncMs = syncsAtOnce(this.settings) ? 0 : this.settings.delaySync * 1000;
     // -w: between the end of one sync and the next; with -p, between starts (runs overlap)
     const last = this.dispatcher.mode === 'off' ? this.lastSyncEnd : this.lastSyncStart;
     const at = Math.max(due, last + delaySyncMs, this.notBefore);

@@ -11,12 +11,17 @@ import type { QueueOptions } from './event-queue.js';
  * event at once, as the C tool's does).
  */
 export function queueOptions(s: Settings): QueueOptions {
-  const noDelay = s.exitOnNoEvents || s.mode === 'simple';
+  const noDelay = syncsAtOnce(s);
   return {
     delayCollectMs: noDelay ? 0 : s.delayCollect * 1000,
     delayCollectBigfileMs: noDelay ? 0 : s.delayCollectBigfile * 1000,
     thresholdBigfile: s.thresholdBigfile,
   };
+}
+
+/** No collect delay (-t, -T) and no delay between syncs (-w): --exit-on-no-events, or simple mode (see queueOptions). */
+export function syncsAtOnce(s: Settings): boolean {
+  return s.exitOnNoEvents || s.mode === 'simple';
 }
 
 /** Whether events need the file's size (one lstat each): not with --cancel-syscalls=mon_stat. */
