@@ -48,8 +48,6 @@ export interface HandlerRun {
   tag?: string;
   /** exit codes handed back to the caller instead of failing (rsync's races) */
   passOn?: ReadonlySet<number>;
-  /** exit codes that count as success for this mode besides -x (rsync's 24 in rsyncdirect) */
-  extraOk?: ReadonlySet<number>;
   /** stderr lines that are routine (logged as info) */
   routine?: RegExp;
   /** explains an exit code in the failure message (rsync's meanings) */
@@ -103,7 +101,7 @@ export class HandlerRunner {
     log.debug(2, `${tag}: ${run.prepared ? '(started ahead, input on stdin) ' : ''}${argv.join(' ')}`);
     const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd === '' ? undefined : nativeString(this.cwd), byteArgs };
     const passOn = run.passOn;
-    const okCodes = passOn?.size || run.extraOk?.size ? new Set([...this.okCodes, ...(passOn ?? []), ...(run.extraOk ?? [])]) : this.okCodes;
+    const okCodes = passOn?.size ? new Set([...this.okCodes, ...passOn]) : this.okCodes;
     const prepared = run.prepared;
     const result = await runWithRetries(
       argv,

@@ -11,7 +11,7 @@ import { rsyncMeaningFor, RSYNC_ROUTINE_STDERR } from '../rsync/index.js';
 import type { HandlerOptions } from './options.js';
 
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
-const RSYNC_VANISHED: ReadonlySet<number> = new Set([24]);
+const RSYNC_VANISHED = 24;
 
 /** One rsync run: `%RSYNC-ARGS%` and the per-run substitutions. */
 export interface RsyncRun {
@@ -36,7 +36,7 @@ export class RsyncRunner {
     private readonly template: readonly string[],
     aborted: () => boolean,
   ) {
-    this.runner = new HandlerRunner(options.program, options.values, options.exec, options.watchDir, aborted);
+    this.runner = new HandlerRunner(options.program, options.values, { ...options.exec, okCodes: [...options.exec.okCodes, RSYNC_VANISHED] }, options.watchDir, aborted);
     this.program = options.program;
   }
 
@@ -54,7 +54,6 @@ export class RsyncRunner {
         lists: { 'RSYNC-ARGS': run.rsyncArgs },
         tag: run.tag,
         passOn: run.passOn,
-        extraOk: RSYNC_VANISHED,
         routine: RSYNC_ROUTINE_STDERR,
         meaning: (code) => rsyncMeaningFor(this.program, code),
         prepared: run.prepared,
