@@ -1,7 +1,7 @@
 /*
  * clsync-exec: every child of the daemon is started through this helper.
  *
- *   clsync-exec <parent-pid> [--hex] -- <program> [<argument>...]
+ *   clsync-exec <parent-pid> [<policy option>...] [--via FD] [--hex] -- <program> [<argument>...]
  *
  * With `--hex` every word after `--` is the hex of its bytes: Node's spawn
  * passes arguments as UTF-8 only, and a file name may be any bytes.
@@ -26,20 +26,39 @@
  * Standard input, output and error are passed through untouched. The helper
  * waits with every signal blocked (sigwaitinfo), so signals meant for the
  * program do not end the helper first; the program gets the signal mask the
- * helper was started with. Single-threaded, libc only, and free of policy:
- * a later release adds dropping capabilities and seccomp here, before the
- * fork, where they hold for the program and everything it starts.
+ * helper was started with. Single-threaded, libc only, and free of policy.
+ *
+ * Policy options (program_policy.h: credentials, capabilities, namespaces,
+ * root, devices) are applied to the helper itself before it starts the
+ * program, so they hold for the program and everything it starts; the
+ * parent-death signal is asked for after them (a change of credentials
+ * clears it).
+ *
+ * `--via FD`: the program is not started here but by the privileged helper
+ * (clsync-priv, --splitting=process) listening on FD; this helper passes it
+ * its standard input, output and error, its argv, environment and working
+ * directory (priv_wire.h), forwards the signals it gets, and ends as the
+ * program ended. A helper that dies (even by SIGKILL) closes its end, and
+ * the privileged side then kills the program's group.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "priv_wire.h"
+#include "program_policy.h"
+
+extern char **environ;
 
 /* Our own failures (bad arguments, no fork), told apart from the program's codes as env(1) and timeout(1) do. */
 #define EXIT_HELPER_FAILED 125
@@ -50,7 +69,7 @@
 #define PARENT_DEATH_SIGNAL SIGHUP
 
 static void usage(void) {
-  fputs("usage: clsync-exec <parent-pid> [--hex] -- <program> [<argument>...]\n", stderr);
+  fputs("usage: clsync-exec <parent-pid> [<policy option>...] [--via FD] [--hex] -- <program> [<argument>...]\n", stderr);
   exit(EXIT_HELPER_FAILED);
 }
 
@@ -106,11 +125,94 @@ static void end_like(int status) {
   exit(128 + sig);
 }
 
+/* The signals passed on to the program in --via mode (the others end or stop this helper as they would the program). */
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH};
+
+/*
+ * --via: hand the program to the privileged helper and stand in for it here.
+ * Returns only on a failure of our own.
+ */
+static int run_via(int via, pid_t parent, char **command, int signals) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    fprintf(stderr, "clsync-exec: socketpair: %s\n", strerror(errno));
+    return EXIT_HELPER_FAILED;
+  }
+  int fds[4] = {pair[1], 0, 1, 2};
+  if (wire_send_fds(via, fds, 4) != 0) {
+    fprintf(stderr, "clsync-exec: the privileged helper is gone: %s\n", strerror(errno));
+    return EXIT_HELPER_FAILED;
+  }
+  close(pair[1]);
+  close(via);
+  int sock = pair[0];
+  char cwd[4096];
+  char *cwd_list[1] = {getcwd(cwd, sizeof cwd) ? cwd : ""};
+  uint32_t nargs = 0, nenv = 0;
+  while (command[nargs]) nargs++;
+  while (environ[nenv]) nenv++;
+  if (wire_write_all(sock, WIRE_MAGIC, 4) || wire_put_list(sock, command, nargs) || wire_put_list(sock, environ, nenv) ||
+      wire_put_list(sock, cwd_list, 1)) {
+    fprintf(stderr, "clsync-exec: cannot reach the privileged helper: %s\n", strerror(errno));
+    return EXIT_HELPER_FAILED;
+  }
+  struct pollfd pfd[2] = {{sock, POLLIN, 0}, {signals, POLLIN, 0}};
+  for (;;) {
+    if (poll(pfd, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return EXIT_HELPER_FAILED;
+    }
+    if (pfd[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(signals, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (getppid() != parent) return EXIT_HELPER_FAILED; /* closing the socket makes the other side kill the program */
+        unsigned char k = 'K';
+        if (wire_write_all(sock, &k, 1) || wire_put_u32(sock, si.ssi_signo)) return EXIT_HELPER_FAILED;
+      }
+    }
+    if (pfd[0].revents & (POLLIN | POLLHUP)) {
+      unsigned char kind;
+      uint32_t value;
+      if (wire_read_all(sock, &kind, 1) || wire_get_u32(sock, &value)) {
+        fputs("clsync-exec: the privileged helper ended the run without a word\n", stderr);
+        return EXIT_HELPER_FAILED;
+      }
+      if (kind == 'S') end_like((int)value);
+      if (kind == 'E') {
+        fprintf(stderr, "clsync-exec: cannot run \"%s\": %s\n", command[0], strerror((int)value));
+        return value == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+      }
+      if (kind == 'R' && value < 65536) {
+        char why[65536];
+        if (wire_read_all(sock, why, value) == 0) {
+          fprintf(stderr, "clsync-exec: the privileged helper refused to run \"%s\": %.*s\n", command[0], (int)value, why);
+          return EXIT_CANNOT_RUN;
+        }
+      }
+      return EXIT_HELPER_FAILED;
+    }
+  }
+}
+
 int main(int argc, char **argv) {
-  int hex = argc >= 5 && strcmp(argv[2], "--hex") == 0;
-  if (argc < 4 + hex || strcmp(argv[2 + hex], "--") != 0) usage();
+  if (argc < 4) usage();
   pid_t parent = parse_pid(argv[1]);
-  char **command = argv + 3 + hex;
+  struct program_policy policy = {0};
+  char err[512];
+  int i = 2, via = -1, hex = 0;
+  while (i < argc && strcmp(argv[i], "--") != 0) {
+    int taken = policy_take_option(&policy, argv, argc, &i, err, sizeof err);
+    if (taken < 0) {
+      fprintf(stderr, "clsync-exec: %s\n", err);
+      return EXIT_HELPER_FAILED;
+    }
+    if (taken) continue;
+    if (strcmp(argv[i], "--hex") == 0) hex = 1, i++;
+    else if (strcmp(argv[i], "--via") == 0 && i + 1 < argc) via = (int)parse_pid(argv[i + 1]), i += 2;
+    else usage();
+  }
+  if (i + 1 >= argc) usage();
+  char **command = argv + i + 1;
   if (hex) decode_hex_words(command);
 
   /* Lead a process group of our own, so kill_group reaches only what we started. */
@@ -124,12 +226,28 @@ int main(int argc, char **argv) {
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &original);
 
+  if (!policy_is_empty(&policy) && policy_apply(&policy, NULL, err, sizeof err) != 0) {
+    fprintf(stderr, "clsync-exec: cannot confine \"%s\": %s\n", command[0], err);
+    return EXIT_CANNOT_RUN;
+  }
   if (prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL) != 0) {
     fprintf(stderr, "clsync-exec: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
     return EXIT_HELPER_FAILED;
   }
   /* The parent may have died before the prctl: then nobody waits for us, start nothing. */
   if (getppid() != parent) return EXIT_HELPER_FAILED;
+
+  if (via >= 0) {
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    for (size_t k = 0; k < sizeof forwarded_signals / sizeof *forwarded_signals; k++) sigaddset(&wanted, forwarded_signals[k]);
+    int signals = signalfd(-1, &wanted, SFD_CLOEXEC);
+    if (signals < 0) {
+      fprintf(stderr, "clsync-exec: signalfd: %s\n", strerror(errno));
+      return EXIT_HELPER_FAILED;
+    }
+    return run_via(via, parent, command, signals);
+  }
 
   /*
    * vfork: the helper waits until the program has been exec'd (or could not

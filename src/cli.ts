@@ -2,12 +2,14 @@ import { ClsyncError } from './errors.js';
 import { log } from './log.js';
 import { helpText, loadSettings, VERSION, type Settings } from './options/index.js';
 import { Daemon } from './daemon.js';
-import { writePidFile } from './control/status.js';
+import { pidFileRemover, writePidFile } from './control/status.js';
 import { installSignals } from './control/signals.js';
 import { prepareDumpDir } from './control/dump.js';
 import { checkCustomSignals } from './control/custom-signals.js';
-import { detach, reportFailure, reportStarted, takeBackgroundMarker } from './control/background.js';
-import { execHelperPath } from './exec/helper.js';
+import { backgroundChildCarry, detach, reportFailure, reportStarted, takeBackgroundMarker } from './control/background.js';
+import { configureChildren, execHelperPath } from './exec/helper.js';
+import { privilegePlan, setDaemonPlan, type PrivilegePlan } from './security/plan.js';
+import { pidFileWrittenEnv, relaunch, takeLaunchStage } from './security/launch.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
 import { nativeString } from './bytes.js';
 
@@ -28,12 +30,15 @@ const DEFAULT_VERBOSITY = 3;
  */
 export async function main(argv: string[]): Promise<void> {
   const backgroundChild = takeBackgroundMarker();
+  const stage = takeLaunchStage();
   let settings: Settings;
+  let plan: PrivilegePlan;
   const loadBlock = (block: string): Settings => loadSettings(argv, { configBlock: block });
   let customSignals: Map<NodeJS.Signals, string>;
   try {
     settings = loadSettings(argv);
     customSignals = settings.help || settings.version ? new Map() : checkCustomSignals(settings, loadBlock);
+    plan = privilegePlan(settings, stage.startUid, stage.startGid);
   } catch (err) {
     exitWith(err);
   }
@@ -58,7 +63,20 @@ export async function main(argv: string[]): Promise<void> {
       log.warn('--cancel-syscalls=mon_stat: no lstat() per event; big-file detection (-B, -T) and --modification-signature are unavailable');
     }
     execHelperPath(); // a missing helper ends the daemon now, not at its first sync
-    const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
+    const pidFile = settings.pidFile && nativeString(settings.pidFile);
+    if (!stage.relaunched && plan.launcherArgs !== null) {
+      // the daemon stage may not be allowed to write where the pid file goes: this stage writes it (same pid)
+      writePidFile(pidFile);
+      const carry = backgroundChildCarry();
+      relaunch(plan, argv, settings.configFile, { ...carry.env, ...(pidFile ? pidFileWrittenEnv : {}) }, carry.fds);
+    }
+    if (plan.splitting === 'process' && stage.channelFd === null) {
+      throw new ClsyncError('--splitting=process: the privileged helper\'s channel is missing (was the daemon started by clsync-priv?)');
+    }
+    configureChildren(plan.childPolicyArgs, stage.channelFd);
+    setDaemonPlan(plan);
+    if (plan.launcherArgs !== null || plan.childPolicyArgs.length > 0) log.info(`privileges: ${plan.summary}`);
+    const removePidFile = stage.pidFileWritten ? pidFileRemover(pidFile) : writePidFile(pidFile);
     const dumpDir = settings.dumpDir ? prepareDumpDir(settings.dumpDir) : undefined;
     const daemon = new Daemon(settings, { marking: reportStarted });
     installSignals(daemon, { dumpDir, customSignals, loadBlock });

@@ -43,6 +43,8 @@ export const SoSymbol = { INIT: 1, SYNC: 2, RSYNC: 4, DEINIT: 8 } as const;
 
 /** The raw functions exported by the addon. */
 export interface NativeAddon {
+  /** execve(2): replaces this process (same pid), `keep` handed on open and blocking; returns -errno only when it failed. */
+  execve(path: string, argv: readonly string[], env: readonly string[], keep: readonly number[]): number;
   /** Open an inotify instance; `onData` receives accumulated raw `struct inotify_event` records. */
   inotifyOpen(onData: (records: Buffer) => void): InotifyHandle;
   /** inotify_add_watch; returns the wd, or -errno (never throws for kernel errors). */

@@ -35,6 +35,11 @@ export function takeBackgroundMarker(): boolean {
   return isChild;
 }
 
+/** The environment and descriptor that keep the marker and the readiness pipe across the privilege relaunch (src/security/launch.ts). */
+export function backgroundChildCarry(): { env: Record<string, string>; fds: number[] } {
+  return isChild ? { env: { [CHILD_MARKER]: '1' }, fds: [READY_FD] } : { env: {}, fds: [] };
+}
+
 /**
  * In the parent: start the detached child and wait for its word. Never
  * returns: exits 0 once the child started, or with the child's exit code

@@ -50,17 +50,31 @@ export class StatusTracker {
  */
 export function writePidFile(path: string | undefined): () => void {
   if (!path) return () => {};
-  const content = `${process.pid}\n`;
   try {
-    replaceAtomically(path, content, PUBLIC_FILE_MODE);
+    replaceAtomically(path, pidFileContent(), PUBLIC_FILE_MODE);
   } catch (err) {
     throw new OptionError(`--pid-file ${path}: cannot write: ${(err as Error).message}; give a path in a directory the daemon can write to`);
   }
+  return pidFileRemover(path);
+}
+
+/** The text of our pid file. */
+function pidFileContent(): string {
+  return `${process.pid}\n`;
+}
+
+/**
+ * The removal of a pid file written earlier with this pid (by this process,
+ * or by its first stage before the privilege relaunch): it removes only a
+ * regular file that still names us.
+ */
+export function pidFileRemover(path: string | undefined): () => void {
+  if (!path) return () => {};
   return () => {
     try {
-      if (lstatSync(path).isFile() && readFileSync(path, 'latin1') === content) rmSync(path);
+      if (lstatSync(path).isFile() && readFileSync(path, 'latin1') === pidFileContent()) rmSync(path);
     } catch {
-      // gone already
+      // gone already, or not ours to remove any more (the daemon runs as another user now)
     }
   };
 }

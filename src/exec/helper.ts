@@ -6,7 +6,7 @@ import { ClsyncError } from '../errors.js';
  * The exec helper (native/exec_helper.c, built by node-gyp next to the
  * addon) through which every child is started: it kills the child's whole
  * process group when the daemon dies, even by SIGKILL. Its contract:
- * `clsync-exec <parent-pid> [--hex] -- <program> [<argument>...]`.
+ * `clsync-exec <parent-pid> [<policy option>...] [--via FD] [--hex] -- <program> [<argument>...]`.
  */
 const HELPER_PATH = fileURLToPath(new URL('../../../build/Release/clsync-exec', import.meta.url));
 
@@ -31,12 +31,34 @@ export function execHelperPath(): string {
   return HELPER_PATH;
 }
 
+/** Where a child's helper finds the privileged helper's channel (fd 3 of the child, see childStdio). */
+const CHILD_CHANNEL_FD = 3;
+
+/** How children start: set once at start-up from the privilege plan (src/security/). */
+const childSetup: { policyArgs: readonly string[]; channelFd: number | null } = { policyArgs: [], channelFd: null };
+
+/**
+ * Every child from now on is confined by `policyArgs` (clsync-exec's policy
+ * options, splitting off) or, with `channelFd`, started by the privileged
+ * helper on that channel (--splitting=process).
+ */
+export function configureChildren(policyArgs: readonly string[], channelFd: number | null): void {
+  childSetup.policyArgs = policyArgs;
+  childSetup.channelFd = channelFd;
+}
+
+/** The extra descriptor a child's helper needs (the privileged helper's channel as its fd 3), if any. */
+export function childExtraStdio(): number[] {
+  return childSetup.channelFd === null ? [] : [childSetup.channelFd];
+}
+
 /**
  * The helper's argument vector for running `argv` as a child of this
  * process. `hex`: `argv` holds byte strings (one char per byte) passed as
  * hex, for words that are not UTF-8 (Node passes arguments as UTF-8 only).
  */
 export function helperArgs(argv: readonly string[], hex = false): string[] {
-  if (!hex) return [String(process.pid), '--', ...argv];
-  return [String(process.pid), '--hex', '--', ...argv.map((word) => Buffer.from(word, 'latin1').toString('hex'))];
+  const how = childSetup.channelFd === null ? childSetup.policyArgs : ['--via', String(CHILD_CHANNEL_FD)];
+  if (!hex) return [String(process.pid), ...how, '--', ...argv];
+  return [String(process.pid), ...how, '--hex', '--', ...argv.map((word) => Buffer.from(word, 'latin1').toString('hex'))];
 }

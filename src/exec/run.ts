@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { log } from '../log.js';
 import { signalGroup, track } from './children.js';
-import { execHelperPath, helperArgs, HELPER_PREFIX } from './helper.js';
+import { childExtraStdio, execHelperPath, helperArgs, HELPER_PREFIX } from './helper.js';
 import { clearLongTimeout, setLongTimeout } from '../long-timer.js';
 
 /** How one run of a command ended. */
@@ -115,7 +115,7 @@ function spawnChild(argv: readonly string[], env: Record<string, string> | undef
   const child = spawn(execHelperPath(), helperArgs(argv, byteArgs), {
     env: env ? { ...process.env, ...env } : process.env,
     cwd,
-    stdio: [stdin, 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe', ...childExtraStdio()],
     detached: true,
   });
   const spawned: Spawned = {

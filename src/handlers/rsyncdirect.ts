@@ -8,6 +8,7 @@
  * - the template names `%INCLUDE-LIST-PATH%`/`%EXCLUDE-LIST-PATH%` itself:
  *   include/exclude filter lists, as the C clsync writes them.
  */
+import { daemonWritesAsHandler } from '../security/plan.js';
 import { bytesOf } from '../bytes.js';
 import type { Change } from '../queue/index.js';
 import { listSeparatorFor, rsyncArgsExpansion, type ListChange } from '../rsync/index.js';
@@ -20,7 +21,7 @@ import { RsyncRunner } from './rsync-runner.js';
 import { expandArgs } from './substitute.js';
 
 /** The arguments used when the user wrote none: rsync's defaults plus the two directories. */
-const DEFAULT_TEMPLATE = ['%RSYNC-ARGS%', '%watch-dir%/', '%destination-dir%/'];
+export const DEFAULT_TEMPLATE = ['%RSYNC-ARGS%', '%watch-dir%/', '%destination-dir%/'];
 
 export class RsyncDirectHandler implements SyncHandler {
   private readonly template: readonly string[];
@@ -39,7 +40,7 @@ export class RsyncDirectHandler implements SyncHandler {
     const exact =
       this.template.includes('%RSYNC-ARGS%') && !this.template.some((a) => a.includes('%INCLUDE-LIST-PATH%') || a.includes('%EXCLUDE-LIST-PATH%'));
     const destination = options.destinationDir;
-    const local = !options.userArgs && destination.startsWith('/') ? bytesOf(destination) : null;
+    const local = !options.userArgs && destination.startsWith('/') && daemonWritesAsHandler() ? bytesOf(destination) : null;
     this.filesFrom = exact ? new FilesFromSync(options.watchDir, local, options.program, options.rsyncInclimit, this.rsync, this.lists, aborted) : null;
   }
 

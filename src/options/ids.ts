@@ -1,8 +1,8 @@
 /**
- * `--uid`/`--gid` until privilege dropping lands (the security issue):
- * a value that changes nothing (the daemon's own user or group, by name or
- * number) is accepted, so command lines such as `--uid 0 --gid 0` run as
- * root unchanged; any other value is refused, never ignored.
+ * Users and groups named by the security options (`--uid`, `--gid`,
+ * `--privileged-*`, `--sync-handler-*`): a number, or a name looked up in
+ * /etc/passwd and /etc/group (as getpwnam would with files only; names
+ * from other NSS sources must be given as numbers).
  */
 import { readFileSync } from 'node:fs';
 import { OptionError } from '../errors.js';
@@ -10,44 +10,48 @@ import { parseCInteger } from './values.js';
 import { optionByLong } from './table.js';
 import type { CollectedOptions } from './state.js';
 
-/** The id of `name` in /etc/passwd or /etc/group (field 3), or undefined. */
-function idFromFile(file: string, name: string): number | undefined {
-  let text: string;
+type IdFile = '/etc/passwd' | '/etc/group';
+
+function lines(file: IdFile): string[][] {
   try {
-    text = readFileSync(file, 'latin1');
+    return readFileSync(file, 'latin1').split('\n').map((line) => line.split(':'));
   } catch {
-    return undefined;
+    return [];
   }
-  for (const line of text.split('\n')) {
-    const fields = line.split(':');
-    if (fields[0] === name && fields.length > 2) return Number(fields[2]);
-  }
-  return undefined;
 }
 
 /** A user or group as a number: digits, or a name looked up in the passwd/group file. */
-export function resolveId(text: string, file: '/etc/passwd' | '/etc/group'): number | undefined {
+export function resolveId(text: string, file: IdFile): number | undefined {
   if (/^\s*[0-9]/.test(text)) return parseCInteger(text) ?? undefined;
-  return idFromFile(file, text);
+  const entry = lines(file).find((fields) => fields[0] === text && fields.length > 2);
+  return entry ? Number(entry[2]) : undefined;
 }
 
-/** Refuse a --uid/--gid that would change the daemon's user or group (not supported yet). */
-export function refuseIdChanges(c: CollectedOptions): void {
-  const checks = [
-    { long: 'uid', file: '/etc/passwd', current: process.getuid?.() ?? 0, what: 'uid', kind: 'user' },
-    { long: 'gid', file: '/etc/group', current: process.getgid?.() ?? 0, what: 'gid', kind: 'group' },
-  ] as const;
-  for (const check of checks) {
-    const text = c.value(check.long);
+/** The supplementary groups of a user: its own group and every group in /etc/group that lists it by name. */
+export function groupsOfUser(uid: number, gid: number): number[] {
+  const name = lines('/etc/passwd').find((fields) => Number(fields[2]) === uid && fields.length > 2)?.[0];
+  const groups = new Set([gid]);
+  if (name !== undefined) {
+    for (const fields of lines('/etc/group')) {
+      if (fields.length > 3 && fields[3]!.split(',').includes(name)) groups.add(Number(fields[2]));
+    }
+  }
+  return [...groups];
+}
+
+const ID_OPTIONS = [
+  ['uid', '/etc/passwd'], ['gid', '/etc/group'],
+  ['privileged-uid', '/etc/passwd'], ['privileged-gid', '/etc/group'],
+  ['sync-handler-uid', '/etc/passwd'], ['sync-handler-gid', '/etc/group'],
+] as const;
+
+/** Every user or group option names one that exists, else the error names the option. */
+export function checkIds(c: CollectedOptions): void {
+  for (const [long, file] of ID_OPTIONS) {
+    const text = c.value(long);
     if (typeof text !== 'string' || text === '') continue;
-    const name = c.nameOf(optionByLong(check.long)!);
-    const id = resolveId(text, check.file);
-    if (id === undefined) throw new OptionError(`${name}: no ${check.kind} "${text}" (not in ${check.file})`);
-    if (id !== check.current) {
-      throw new OptionError(
-        `${name}: not supported yet: would drop to ${check.what} ${id}, the daemon runs as ${check.what} ${check.current}; ` +
-          `remove it (dropping privileges comes with the security options)`,
-      );
+    if (resolveId(text, file) === undefined) {
+      throw new OptionError(`${c.nameOf(optionByLong(long)!)}: no ${file === '/etc/passwd' ? 'user' : 'group'} "${text}" (not in ${file}; give a number)`);
     }
   }
 }

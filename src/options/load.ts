@@ -15,7 +15,7 @@ import {
 import { parseCommandLine } from './cli.js';
 import { OPTIONS, optionByLong, optionByShort, type OptionSpec } from './table.js';
 import { nearestConfigKey } from './nearest.js';
-import { refuseIdChanges } from './ids.js';
+import { checkIds } from './ids.js';
 import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
 import { refuseConflicts, refuseThreadingConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
@@ -86,7 +86,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   }
 
   refuseUnsupported(c);
-  refuseIdChanges(c);
+  checkIds(c);
   requireBasics(c);
   requireModeBasics(c);
   checkWatchDir(c);

@@ -35,6 +35,9 @@ export function chunk<T>(items: readonly T[], limit: number): T[][] {
   return out;
 }
 
+/** Every kind of run filesFromArgs knows (the privileged helper registers each: src/security/permitted.ts). */
+export const FILES_FROM_ARG_KINDS = ['full', 'top', 'root', 'recursive', 'recursive-verify', 'content', 'verify', 'inplace', 'link', 'plain'] as const;
+
 /**
  * `%RSYNC-ARGS%` for one files-from run. `listPath`/`excludePath` are the
  * list files; the two directory arguments come from the template.
@@ -42,7 +45,7 @@ export function chunk<T>(items: readonly T[], limit: number): T[][] {
  * missing at the source are deleted (see src/handlers/deletions.ts for the
  * rsyncs that cannot).
  */
-export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: string, excludePath: string, deleteMissing = true): string[] {
+export function filesFromArgs(kind: FilesFromRun | 'full' | 'top' | 'root', listPath: string, excludePath: string, deleteMissing = true): string[] {
   const args = ['-aH', '--force', '--from0'];
   const dma = deleteMissing ? ['--delete-missing-args'] : [];
   switch (kind) {
@@ -51,6 +54,9 @@ export function filesFromArgs(kind: FilesFromRun | 'full' | 'root', listPath: st
       return ['-aH', '--no-r', '--dirs', '--exclude=*', '--modify-window=-1'];
     case 'full':
       return [...args, '--delete', `--exclude-from=${excludePath}`];
+    case 'top':
+      // the root's own entries of a full sync split by top-level directory
+      return ['-aH', '--no-r', '--dirs', '--force', '--from0', '--delete', `--exclude-from=${excludePath}`];
     case 'recursive':
       return [...args, '-r', '--delete', ...dma, `--exclude-from=${excludePath}`, `--files-from=${listPath}`];
     case 'recursive-verify':

@@ -57,7 +57,7 @@ export class DestinationManager {
       why = 'forced by CLSYNC_TEST_DELETION';
     } else if (!this.local) {
       this.deletion = 'per-parent';
-      why = 'the destination is not a local directory with the default arguments, so its rsync is unknown';
+      why = 'the destination is not a local directory the daemon may touch as rsync does (remote, the user\'s own arguments, or a daemon with fewer rights than its handler), so its rsync is unknown';
     } else {
       const probe = await probeDeleteMissingArgs(nativeString(program));
       if (probe.works) {

@@ -161,11 +161,11 @@ export class FilesFromSync {
     return this.lists.withExcludeList(excluded, 'nul', context.iteration, async (excludePath) => {
       const subtrees = this.topLevelDirs();
       if (this.workers < 2 || subtrees.length < 2) {
-        await this.rsync.run({ rsyncArgs: ['-aH', '--force', '--from0', '--delete', `--exclude-from=${excludePath}`], tag: 'rsync' }, context);
+        await this.rsync.run({ rsyncArgs: filesFromArgs('full', '', excludePath), tag: 'rsync' }, context);
         return;
       }
       await this.rsync.run(
-        { rsyncArgs: ['-aH', '--no-r', '--dirs', '--force', '--from0', '--delete', `--exclude-from=${excludePath}`], tag: 'rsync (top level)' },
+        { rsyncArgs: filesFromArgs('top', '', excludePath), tag: 'rsync (top level)' },
         context,
       );
       const pieces = chunk(subtrees, Math.ceil(subtrees.length / (this.workers * FULL_SYNC_PIECES_PER_WORKER)));
