@@ -11,6 +11,8 @@ import { configureChildren, execHelperPath } from './exec/helper.js';
 import { privilegePlan, setDaemonPlan, type PrivilegePlan } from './security/plan.js';
 import { pidFileWrittenEnv, relaunch, takeLaunchStage } from './security/launch.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
+import { runCommand } from './exec/run.js';
+import { describeEnd } from './exec/retry.js';
 import { nativeString } from './bytes.js';
 
 /**
@@ -33,10 +35,10 @@ export async function main(argv: string[]): Promise<void> {
   const stage = takeLaunchStage();
   let settings: Settings;
   let plan: PrivilegePlan;
-  const loadBlock = (block: string): Settings => loadSettings(argv, { configBlock: block });
+  const loadBlock = (block: string): Settings => loadSettings(argv, { configBlock: block, hooksCheckedBefore: stage.relaunched });
   let customSignals: Map<NodeJS.Signals, string>;
   try {
-    settings = loadSettings(argv);
+    settings = loadSettings(argv, { hooksCheckedBefore: stage.relaunched });
     customSignals = settings.help || settings.version ? new Map() : checkCustomSignals(settings, loadBlock);
     plan = privilegePlan(settings, stage.startUid, stage.startGid);
   } catch (err) {
@@ -75,7 +77,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     configureChildren(plan.childPolicyArgs, stage.channelFd);
     setDaemonPlan(plan);
-    if (plan.launcherArgs !== null || plan.childPolicyArgs.length > 0) log.info(`privileges: ${plan.summary}`);
+    askForTestExec();
+    if (plan.launcherArgs !== null || plan.childPolicyArgs.length > 0) log.notice(`privileges: ${plan.summary}`);
     const removePidFile = stage.pidFileWritten ? pidFileRemover(pidFile) : writePidFile(pidFile);
     const dumpDir = settings.dumpDir ? prepareDumpDir(settings.dumpDir) : undefined;
     const daemon = new Daemon(settings, { marking: reportStarted });
@@ -120,4 +123,17 @@ function exitWith(err: unknown): never {
     process.stderr.write(err.stack + '\n');
   }
   process.exit(code);
+}
+
+/**
+ * Test hook (test/e2e/privileges.test.ts): CLSYNC_TEST_EXEC='["prog","arg"]'
+ * makes the daemon ask for one run of that argv at start, as a compromised
+ * daemon would, so the test can see the privileged helper refuse it.
+ */
+function askForTestExec(): void {
+  const text = process.env['CLSYNC_TEST_EXEC'];
+  delete process.env['CLSYNC_TEST_EXEC'];
+  if (!text) return;
+  const argv = JSON.parse(text) as string[];
+  void runCommand(argv, { timeoutMs: 10_000, tag: 'CLSYNC_TEST_EXEC' }).then((r) => log.notice(`CLSYNC_TEST_EXEC ${argv.join(' ')}: ${describeEnd(r)}`));
 }

@@ -34,6 +34,12 @@ export interface SettingsEnvironment {
   configSearchPath?: string[];
   /** the config block to read instead of -K's (--custom-signals switching blocks) */
   configBlock?: string;
+  /**
+   * the daemon stage after the privilege relaunch (src/security/launch.ts):
+   * the hooks were checked by the first stage; the privileged side runs
+   * them, and the daemon's own user may not be able to see them
+   */
+  hooksCheckedBefore?: boolean;
 }
 
 /**
@@ -95,7 +101,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   requireDestinationIfUsed(c);
   refuseConflicts(c);
   refuseThreadingConflicts(c);
-  checkHooks(c);
+  if (!env.hooksCheckedBefore) checkHooks(c);
   applyModeDefaults(c);
   if (c.handlerArgs !== null) {
     c.handlerArgs = c.handlerArgs.map((a) => substituteOptions(a, c.lookup, true));
