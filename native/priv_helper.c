@@ -256,6 +256,7 @@ static void run_session(int sock, const int stdio[3]) {
       code = EPERM;
     } else if (!cfg.policy.root && cwd[0][0] && chdir(cwd[0]) != 0) {
       code = errno;
+      fprintf(stderr, "clsync-priv: cannot enter the working directory \"%s\" for \"%s\": %s\n", cwd[0], argv[0], strerror(code));
     } else {
       execvpe(argv[0], argv, env);
       code = errno;

@@ -14,7 +14,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #ifndef PR_CAP_AMBIENT
@@ -210,32 +209,35 @@ static int enter_root(const struct program_policy *p, char *err, size_t errlen) 
   return p->nkeep ? unmount_others(p, err, errlen) : 0;
 }
 
-/* Only these device nodes (those the C clsync's cgroup lets through). */
-static const struct {
-  const char *name;
-  unsigned major, minor;
-} allowed_devices[] = {{"null", 1, 3}, {"zero", 1, 5}, {"random", 1, 8}, {"urandom", 1, 9}, {"console", 5, 1}};
+/* Only these device nodes stay usable (those the C clsync's cgroup lets through). */
+static const char *const allowed_devices[] = {"/dev/null", "/dev/zero", "/dev/random", "/dev/urandom", "/dev/console"};
+#define N_ALLOWED_DEVICES (sizeof allowed_devices / sizeof *allowed_devices)
 
+/* Clear nodev on one mount (the bind mount of an allowed node). */
+static int allow_devices_on(const char *path) {
+  struct mount_attr a = {.attr_clr = MOUNT_ATTR_NODEV};
+  if (syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &a, sizeof a) == 0) return 0;
+  if (errno != ENOSYS) return -1;
+  return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND, NULL);
+}
+
+/*
+ * Every mount nodev, so that no device node anywhere (the tree, /tmp, /dev)
+ * can be opened; the allowed nodes of /dev are bind-mounted onto
+ * themselves first and get their own mount back without nodev. /dev's other
+ * mounts (/dev/shm, /dev/pts) stay where they are.
+ */
 static int private_dev(char *err, size_t errlen) {
-  /* nodev on every mount: a device node planted anywhere (the tree, /tmp) cannot be opened */
-  if (set_mount_attr("/", MOUNT_ATTR_NODEV, MS_NODEV) != 0) return fail(err, errlen, "nodev remount", "/");
+  int bound[N_ALLOWED_DEVICES] = {0};
   struct stat st;
-  if (stat("/dev", &st) != 0) return 0; /* a root without /dev: no devices at all */
-  if (mount("clsync-dev", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") != 0) return fail(err, errlen, "mount tmpfs", "/dev");
-  mode_t old = umask(0);
-  char path[64];
-  for (size_t k = 0; k < sizeof allowed_devices / sizeof *allowed_devices; k++) {
-    snprintf(path, sizeof path, "/dev/%s", allowed_devices[k].name);
-    if (mknod(path, S_IFCHR | 0666, makedev(allowed_devices[k].major, allowed_devices[k].minor)) != 0) {
-      umask(old);
-      return fail(err, errlen, "mknod", path);
-    }
+  for (size_t k = 0; k < N_ALLOWED_DEVICES; k++) {
+    if (lstat(allowed_devices[k], &st) != 0 || !S_ISCHR(st.st_mode)) continue;
+    if (mount(allowed_devices[k], allowed_devices[k], NULL, MS_BIND, NULL) != 0) return fail(err, errlen, "bind mount", allowed_devices[k]);
+    bound[k] = 1;
   }
-  umask(old);
-  /* what shells expect to find */
-  if (symlink("/proc/self/fd", "/dev/fd") != 0 || symlink("/proc/self/fd/0", "/dev/stdin") != 0 ||
-      symlink("/proc/self/fd/1", "/dev/stdout") != 0 || symlink("/proc/self/fd/2", "/dev/stderr") != 0)
-    return fail(err, errlen, "symlink", "/dev/fd");
+  if (set_mount_attr("/", MOUNT_ATTR_NODEV, MS_NODEV) != 0) return fail(err, errlen, "nodev remount", "/");
+  for (size_t k = 0; k < N_ALLOWED_DEVICES; k++)
+    if (bound[k] && allow_devices_on(allowed_devices[k]) != 0) return fail(err, errlen, "allow devices on", allowed_devices[k]);
   return 0;
 }
 

@@ -15,8 +15,8 @@
  *   --unshare net,ipc,uts       new namespaces of these kinds
  *   --root DIR --pivot off|direct|auto|auto-ro
  *   --keep-mount DIR            (repeatable) with a pivot: mounts kept
- *   --private-dev               every mount nodev, and a /dev with only
- *                               console, null, zero, random and urandom
+ *   --private-dev               every mount nodev but those of /dev's null,
+ *                               zero, random, urandom and console
  */
 #ifndef CLSYNC_PROGRAM_POLICY_H
 #define CLSYNC_PROGRAM_POLICY_H

@@ -8,6 +8,7 @@
  * mtimes, so rsync's quick check saw nothing). Content here is made the
  * same size and mtime on both sides for that reason.
  */
+import { DOOR_SHUT } from '../helpers/clsync.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -190,7 +191,7 @@ async function settled(m: Mirror): Promise<void> {
   await m.converge('settled');
 }
 
-test('an exchange is replayed at the destination: nothing copied, writes before and after it arrive', async () => {
+test('an exchange is replayed at the destination: nothing copied, writes before and after it arrive', { skip: DOOR_SHUT }, async () => {
   await withMirror(
     async (m) => {
       makeDir(join(m.src, 'xa'), 'a');
@@ -244,7 +245,7 @@ test('an exchange is never replayed through or onto what a planted destination s
   );
 });
 
-test('a directory exchanged with a symlink to outside in one batch: replayed, the outside untouched', async () => {
+test('a directory exchanged with a symlink to outside in one batch: replayed, the outside untouched', { skip: DOOR_SHUT }, async () => {
   await withMirror(
     async (m) => {
       const canary = join(m.out, 'canary');
@@ -273,7 +274,7 @@ test('a directory exchanged with a symlink to outside in one batch: replayed, th
   );
 });
 
-test('an exchange with renames below and above it, before and after, in one batch', async () => {
+test('an exchange with renames below and above it, before and after, in one batch', { skip: DOOR_SHUT }, async () => {
   await withMirror(
     async (m) => {
       makeDir(join(m.src, 'xa'), 'a');

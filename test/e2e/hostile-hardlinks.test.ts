@@ -3,6 +3,7 @@
  * hard-link group at the source must be one at the destination, and a write
  * through one name changes the content seen through all of them.
  */
+import { DOOR_SHUT } from '../helpers/clsync.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -398,7 +399,7 @@ test('a hard-linked file renamed over a name of another group, with the user\'s 
  * it listed on both sides and sends a group that differs again, whole. The
  * destination is broken here by hand, as such a race would leave it.
  */
-test('a group split at the destination is joined again when one of its names is next synced', async () => {
+test('a group split at the destination is joined again when one of its names is next synced', { skip: DOOR_SHUT }, async () => {
   await withMirror(async (m) => {
     writeFileSync(join(m.src, 'a'), 'shared');
     linkSync(join(m.src, 'a'), join(m.src, 'b'));
@@ -411,7 +412,7 @@ test('a group split at the destination is joined again when one of its names is 
   });
 });
 
-test('two groups joined at the destination are apart again when their names are next synced', async () => {
+test('two groups joined at the destination are apart again when their names are next synced', { skip: DOOR_SHUT }, async () => {
   await withMirror(async (m) => {
     writeFileSync(join(m.src, 'a'), 'one');
     linkSync(join(m.src, 'a'), join(m.src, 'a2'));

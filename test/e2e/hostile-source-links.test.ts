@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pause, withMirror } from '../helpers/mirror.js';
+import { giveToDaemon } from '../helpers/clsync.js';
 
 let lists = '';
 
@@ -44,6 +45,7 @@ test('a hard-link partner is never searched through a directory swapped for a sy
       extraArgs: ({ out }) => {
         lists = join(out, '..', 'lists');
         mkdirSync(lists, { mode: 0o700 });
+        giveToDaemon(lists);
         return ['-t1', '-U', `-L${lists}`];
       },
     },

@@ -19,7 +19,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startClsync, type ClsyncRun } from '../helpers/clsync.js';
+import { giveToDaemon, startClsync, type ClsyncRun } from '../helpers/clsync.js';
 import { compareTrees, compareTreesDetailed, type DiffKind } from '../helpers/compare.js';
 import { waitFor } from '../helpers/tree.js';
 import { applyOps, opsToJson, opsToShellScript, type Op, type Roots } from './ops.js';
@@ -110,6 +110,7 @@ export class FuzzSession {
     makeCanary(join(base.path, 'canary'));
     mkdirSync(join(base.path, 'lists'), { mode: 0o700 });
     chmodSync(join(base.path, 'lists'), 0o700);
+    giveToDaemon(join(base.path, 'lists'));
     const run = startClsync(daemonArgs(join(base.path, 'src'), join(base.path, 'dst'), join(base.path, 'lists')));
     const session = new FuzzSession(base, run, false);
     void run.exited.then(() => (session.exitedEarly = true));

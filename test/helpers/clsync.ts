@@ -1,11 +1,30 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync } from 'node:fs';
+import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The real `clsync` command of this checkout. */
 export const CLSYNC_BIN = fileURLToPath(new URL('../../../bin/clsync.js', import.meta.url));
+
+/**
+ * CLSYNC_TEST_SPLIT=1 (the CI's second pass over the mirror, hostile and
+ * fuzz suites): every daemon runs with --secure-splitting, as nobody keeping
+ * only CAP_DAC_READ_SEARCH (the tests' trees sit in root's private
+ * temporary directories), its handlers started by the privileged helper.
+ */
+export const SPLIT_PASS = process.env.CLSYNC_TEST_SPLIT === '1';
+const SPLIT_ARGS = ['--secure-splitting', '-C', 'CAP_DAC_READ_SEARCH'];
+/** The user the daemon runs as in that pass. */
+const SPLIT_DAEMON_UID = 65534;
+
+/** Skip reason for tests of what the daemon itself does at the destination (the door): off in the split pass. */
+export const DOOR_SHUT = SPLIT_PASS && 'split pass: the daemon runs with fewer rights than rsync, so its own acts at the destination (the door) are off';
+
+/** A directory the daemon writes itself (-L, --dump-dir) becomes its own in the split pass. */
+export function giveToDaemon(path: string): void {
+  if (SPLIT_PASS) chownSync(path, SPLIT_DAEMON_UID, SPLIT_DAEMON_UID);
+}
 
 /** A running `clsync` with its collected output. */
 export interface ClsyncRun {
@@ -24,7 +43,7 @@ export interface ClsyncRun {
  */
 export function startClsync(args: string[], env: Record<string, string> = {}): ClsyncRun {
   const home = mkdtempSync(join(tmpdir(), 'clsync-home-'));
-  const child = spawn(process.execPath, [CLSYNC_BIN, ...args], {
+  const child = spawn(process.execPath, [CLSYNC_BIN, ...(SPLIT_PASS ? SPLIT_ARGS : []), ...args], {
     env: { ...process.env, HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
