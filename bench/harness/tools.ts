@@ -9,11 +9,17 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Names accepted by `--tools`. */
-export const TOOL_NAMES = ['ours', 'clsync', 'lsyncd'] as const;
+export const TOOL_NAMES = ['ours', 'ours-split', 'clsync', 'lsyncd'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Human labels for the table. */
-export const TOOL_LABELS: Record<ToolName, string> = { ours: 'ours', clsync: 'C clsync', lsyncd: 'lsyncd' };
+export const TOOL_LABELS: Record<ToolName, string> = { ours: 'ours', 'ours-split': 'ours split', clsync: 'C clsync', lsyncd: 'lsyncd' };
+
+/** Ours with least privilege: nobody keeping CAP_DAC_READ_SEARCH, handlers run by the privileged helper (what splitting costs). */
+const SPLIT_ARGS = ['--secure-splitting', '-C', 'CAP_DAC_READ_SEARCH'];
+
+/** Our own daemon, in either setup (nothing to install). */
+const isOurs = (t: ToolName): boolean => t === 'ours' || t === 'ours-split';
 
 /** Paths one daemon run works with. */
 export interface RunPaths {
@@ -39,11 +45,13 @@ export const OUR_BIN = path.resolve(here, '../../../bin/clsync.js');
 export function commandFor(tool: ToolName, p: RunPaths): Command {
   const common = ['-H', '/NULL/', '-Mrsyncdirect', '-S', p.wrapper, '-W', p.src, '-D', p.dst, '-w0', '-t0', '-T0'];
   switch (tool) {
-    case 'ours': {
+    case 'ours':
+    case 'ours-split': {
       // As users start it (the launcher's #! line carries node's flags), unless BENCH_OURS_NODE_ARGS
       // gives node flags for our daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (they replace the launcher's).
       const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
-      return nodeArgs.length ? { file: process.execPath, args: [...nodeArgs, OUR_BIN, ...common] } : { file: OUR_BIN, args: common };
+      const args = tool === 'ours-split' ? [...SPLIT_ARGS, ...common] : common;
+      return nodeArgs.length ? { file: process.execPath, args: [...nodeArgs, OUR_BIN, ...args] } : { file: OUR_BIN, args };
     }
     case 'clsync':
       return { file: findBinary('clsync') ?? 'clsync', args: common };
@@ -86,7 +94,7 @@ const PACKAGE_OF: Record<string, string> = { clsync: 'clsync', lsyncd: 'lsyncd',
  * benchmark says so. Returns the tools that can run.
  */
 export function ensureTools(tools: ToolName[]): ToolName[] {
-  const needed = ['rsync', ...tools.filter((t) => t !== 'ours')];
+  const needed = ['rsync', ...tools.filter((t) => !isOurs(t))];
   const missing = needed.filter((b) => !findBinary(b));
   if (missing.length) {
     const isRoot = process.getuid?.() === 0;
@@ -101,7 +109,7 @@ export function ensureTools(tools: ToolName[]): ToolName[] {
   }
   if (!findBinary('rsync')) throw new Error('rsync is required (apt-get install -y rsync)');
   return tools.filter((t) => {
-    if (t === 'ours' || findBinary(t)) return true;
+    if (isOurs(t) || findBinary(t)) return true;
     console.log(`skipping ${TOOL_LABELS[t]}: ${t} is not installed`);
     return false;
   });
@@ -121,7 +129,7 @@ export function toolVersions(tools: ToolName[]): Record<string, string> {
   };
   const out: Record<string, string> = { rsync: first(findBinary('rsync') ?? 'rsync', ['--version']) };
   for (const t of tools) {
-    if (t === 'ours') out.ours = first(process.execPath, [OUR_BIN, '-V']);
+    if (isOurs(t)) out.ours = first(process.execPath, [OUR_BIN, '-V']);
     if (t === 'clsync') out.clsync = first(findBinary('clsync') ?? 'clsync', ['-V']);
     if (t === 'lsyncd') out.lsyncd = first(findBinary('lsyncd') ?? 'lsyncd', ['-version']);
   }
