@@ -129,7 +129,7 @@ export function toolVersions(tools: ToolName[]): Record<string, string> {
   };
   const out: Record<string, string> = { rsync: first(findBinary('rsync') ?? 'rsync', ['--version']) };
   for (const t of tools) {
-    if (isOurs(t)) out.ours = first(process.execPath, [OUR_BIN, '-V']);
+    if (isOurs(t)) out[t] = first(process.execPath, [OUR_BIN, '-V']);
     if (t === 'clsync') out.clsync = first(findBinary('clsync') ?? 'clsync', ['-V']);
     if (t === 'lsyncd') out.lsyncd = first(findBinary('lsyncd') ?? 'lsyncd', ['-version']);
   }

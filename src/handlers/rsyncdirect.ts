@@ -8,7 +8,6 @@
  * - the template names `%INCLUDE-LIST-PATH%`/`%EXCLUDE-LIST-PATH%` itself:
  *   include/exclude filter lists, as the C clsync writes them.
  */
-import { daemonWritesAsHandler } from '../security/plan.js';
 import { bytesOf } from '../bytes.js';
 import type { Change } from '../queue/index.js';
 import { listSeparatorFor, rsyncArgsExpansion, type ListChange } from '../rsync/index.js';
@@ -40,7 +39,7 @@ export class RsyncDirectHandler implements SyncHandler {
     const exact =
       this.template.includes('%RSYNC-ARGS%') && !this.template.some((a) => a.includes('%INCLUDE-LIST-PATH%') || a.includes('%EXCLUDE-LIST-PATH%'));
     const destination = options.destinationDir;
-    const local = !options.userArgs && destination.startsWith('/') && daemonWritesAsHandler() ? bytesOf(destination) : null;
+    const local = !options.userArgs && destination.startsWith('/') ? bytesOf(destination) : null;
     this.filesFrom = exact ? new FilesFromSync(options.watchDir, local, options.program, options.rsyncInclimit, this.rsync, this.lists, aborted) : null;
   }
 

@@ -23,13 +23,21 @@ export interface ProbeResult {
   why: string;
 }
 
+/** The probe's command line on its private directory `base` (also registered with the privileged helper: src/security/permitted.ts). */
+export function probeArgv(program: string, base: string): string[] {
+  return [program, '-aH', '--from0', '--delete-missing-args', `--files-from=${join(base, 'list')}`, `${join(base, 'src')}/`, `${join(base, 'dst')}/`];
+}
+
+/** Where the probe makes its private directory (mkdtemp adds six characters). */
+export const PROBE_DIR_PREFIX = (): string => join(tmpdir(), 'clsync-probe-');
+
 /**
  * Run `program -aH --from0 --delete-missing-args --files-from=LIST src/ dst/`
  * where LIST names `d/gone`, missing at the source and present at the
  * destination: it works when rsync exits 0 and `d/gone` is gone.
  */
 export async function probeDeleteMissingArgs(program: string): Promise<ProbeResult> {
-  const base = mkdtempSync(join(tmpdir(), 'clsync-probe-')); // mode 0700: private to us
+  const base = mkdtempSync(PROBE_DIR_PREFIX()); // mode 0700: private to us
   try {
     const src = join(base, 'src');
     const dst = join(base, 'dst');
@@ -39,7 +47,7 @@ export async function probeDeleteMissingArgs(program: string): Promise<ProbeResu
     const list = join(base, 'list');
     writeFileSync(list, 'd/gone\0');
     const result = await runCommand(
-      [program, '-aH', '--from0', '--delete-missing-args', `--files-from=${list}`, `${src}/`, `${dst}/`],
+      probeArgv(program, base),
       // every line of the probe is routine: a failing rsync is an answer, not a warning
       { tag: 'rsync (probe)', timeoutMs: PROBE_TIMEOUT_MS, routine: /^/, env: { CLSYNC_STATUS: PROBE_STATUS, CLSYNC_ITERATION: '0' } },
     );

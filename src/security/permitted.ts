@@ -21,6 +21,7 @@ import { handlerOptions, type HandlerOptions } from '../handlers/options.js';
 import { filesFromArgs, FILES_FROM_ARG_KINDS } from '../rsync/files-from-run.js';
 import { parentDeletionArgs } from '../rsync/delete-parents.js';
 import { rsyncArgsExpansion } from '../rsync/args.js';
+import { probeArgv, PROBE_DIR_PREFIX } from '../rsync/probe.js';
 import { DEFAULT_TEMPLATE as RSYNCDIRECT_TEMPLATE } from '../handlers/rsyncdirect.js';
 import { byteString, nativeString } from '../bytes.js';
 import type { Settings } from '../options/index.js';
@@ -53,6 +54,7 @@ function rsyncOptionWords(listFile: string): string[] {
   for (const kind of FILES_FROM_ARG_KINDS) {
     for (const deleteMissing of [true, false]) for (const w of filesFromArgs(kind, LIST_FILE, LIST_FILE, deleteMissing)) words.add(w);
   }
+  for (const w of filesFromArgs('content', '-', '')) words.add(w); // the warm run reads its list from stdin
   for (const w of parentDeletionArgs(LIST_FILE, LIST_FILE)) words.add(w);
   return [...words].map((w) => w.split(LIST_FILE).join(listFile));
 }
@@ -90,6 +92,10 @@ export function permittedExecs(settings: Settings): PermittedExecs {
     for (const template of [args, ...(options.initialArgs ? [options.initialArgs] : [])]) {
       for (const vector of handlerVectors(options, template, listFile)) add(vector);
     }
+  }
+  if (options.mode === 'rsyncdirect' && !options.userArgs) {
+    // the deletion probe, on a private directory the daemon makes (rsync/probe.ts)
+    add(probeArgv(options.program, `${byteString(PROBE_DIR_PREFIX())}${WILD}`));
   }
   for (const hook of [settings.exitHook, settings.preExitHook]) if (hook) add([hook, settings.label]);
   for (const file of settings.addPermittedHookFiles) add([file, ANY_WORDS]);

@@ -14,9 +14,13 @@ import { probeDeleteMissingArgs } from '../../rsync/probe.js';
 import { rsyncExitMeaning, RSYNC_RACE_CODES, RACE_RERUNS } from '../../rsync/index.js';
 import type { SourceTree } from '../../tree/source.js';
 import type { RelPath } from '../../types.js';
+import { daemonWritesAsHandler } from '../../security/plan.js';
 import { forcedDeletionStrategy, removeThroughDoor, splitBySource, type DeletionStrategy } from '../deletions.js';
 import type { ListWriter } from '../lists.js';
 import type { RsyncRunner } from '../rsync-runner.js';
+
+/** Why the door stays shut for a daemon with fewer rights than its handler. */
+const READ_ONLY_WHY = 'it runs with fewer rights than rsync: renamed directories are copied, rsync deletes';
 
 /** What a sync found of the local destination directory. */
 export type DestinationChange = 'same' | 'gone' | 'replaced';
@@ -29,6 +33,8 @@ export class DestinationManager {
   private deletionChosen = false;
   /** the kernel has no openat2: said once */
   private doorUnavailableSaid = false;
+  /** the daemon may act at the destination itself (the door): it runs with rsync's rights */
+  private readonly writable = daemonWritesAsHandler();
   /** the local destination directory (directoryIdentity) as the last sync found it */
   private identity: string | undefined;
 
@@ -57,16 +63,17 @@ export class DestinationManager {
       why = 'forced by CLSYNC_TEST_DELETION';
     } else if (!this.local) {
       this.deletion = 'per-parent';
-      why = 'the destination is not a local directory the daemon may touch as rsync does (remote, the user\'s own arguments, or a daemon with fewer rights than its handler), so its rsync is unknown';
+      why = 'the destination is not a local directory with the default arguments, so its rsync is unknown';
     } else {
       const probe = await probeDeleteMissingArgs(nativeString(program));
       if (probe.works) {
         this.deletion = 'missing-args';
         why = `${showPath(program)} --delete-missing-args ${probe.why}`;
       } else {
-        const door = DestinationDoor.supported();
+        const door = this.writable && DestinationDoor.supported();
         this.deletion = door ? 'door' : 'per-parent';
-        why = `${showPath(program)} --delete-missing-args fails: ${probe.why}${door ? '' : '; openat2 is not available'}`;
+        const noDoor = this.writable ? '; openat2 is not available' : `; the daemon may not act at the destination itself (${READ_ONLY_WHY})`;
+        why = `${showPath(program)} --delete-missing-args fails: ${probe.why}${door ? '' : noDoor}`;
       }
     }
     log.notice(`deletions at the destination: ${this.deletion} (${why})`);
@@ -79,7 +86,7 @@ export class DestinationManager {
    * rsync.
    */
   async through<T>(body: () => Promise<T>): Promise<T> {
-    if (!this.local) return body();
+    if (!this.local || !this.writable) return body();
     const opened = DestinationDoor.open(this.local);
     if (isOpen(opened)) this.door = opened;
     else if (!opened.unavailable) log.debug(1, `destination door: ${opened.reason}`);
