@@ -8,7 +8,8 @@
         "native/walk.c",
         "native/syslog.c",
         "native/beneath.c",
-        "native/shared_object.c"
+        "native/shared_object.c",
+        "native/control.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-O2", "-Wall", "-std=gnu11"],

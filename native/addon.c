@@ -14,7 +14,8 @@ static napi_value init(napi_env env, napi_value exports) {
       register_walk(env, exports) != napi_ok ||
       register_syslog(env, exports) != napi_ok ||
       register_beneath(env, exports) != napi_ok ||
-      register_shared_object(env, exports) != napi_ok) {
+      register_shared_object(env, exports) != napi_ok ||
+      register_control(env, exports) != napi_ok) {
     napi_throw_error(env, NULL, "clsync_native: failed to register functions");
     return NULL;
   }

@@ -1,5 +1,5 @@
 import { ClsyncError } from './errors.js';
-import { log } from './log.js';
+import { DEFAULT_VERBOSITY, log } from './log.js';
 import { helpText, loadSettings, VERSION, type Settings } from './options/index.js';
 import { Daemon } from './daemon.js';
 import { writePidFile } from './control/status.js';
@@ -10,6 +10,7 @@ import { detach, reportFailure, reportStarted, takeBackgroundMarker } from './co
 import { execHelperPath } from './exec/helper.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
 import { nativeString } from './bytes.js';
+import { Operations, withOptions } from './control/operate.js';
 
 /**
  * How long children sent TERM at the end (INT, TERM, a fatal error) may take
@@ -17,9 +18,6 @@ import { nativeString } from './bytes.js';
  * would cut short rsync's removal of its partial files.
  */
 const CHILDREN_EXIT_GRACE_MS = 2000;
-
-/** clsync's default `-v` level; each `-v` above it shows per-sync details. */
-const DEFAULT_VERBOSITY = 3;
 
 /**
  * The `clsync` command: parse and validate options (nothing starts on a bad
@@ -60,9 +58,12 @@ export async function main(argv: string[]): Promise<void> {
     execHelperPath(); // a missing helper ends the daemon now, not at its first sync
     const removePidFile = writePidFile(settings.pidFile && nativeString(settings.pidFile));
     const dumpDir = settings.dumpDir ? prepareDumpDir(settings.dumpDir) : undefined;
-    const daemon = new Daemon(settings, { marking: reportStarted });
+    const operations = new Operations(settings, (extra) => loadSettings(withOptions(argv, extra)));
+    const daemon = new Daemon(settings, operations.events({ marking: reportStarted }));
     installSignals(daemon, { dumpDir, customSignals, loadBlock });
+    await operations.start(daemon, () => daemon.terminate('control socket DIE'));
     const end = await daemon.run();
+    await operations.close();
     if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
       log.warn(`${runningCount()} handler processes still running ${CHILDREN_EXIT_GRACE_MS / 1000} s after TERM: killing them`);
       signalAll('SIGKILL');

@@ -14,6 +14,9 @@ export interface LogSettings {
   label: string;
 }
 
+/** clsync's default `-v` level; each `-v` above it shows per-sync details. */
+export const DEFAULT_VERBOSITY = 3;
+
 /** syslog(3) priorities */
 const LOG_ERR = 3;
 const LOG_WARNING = 4;
@@ -31,6 +34,11 @@ export class Logger {
   configure(settings: LogSettings, syslog?: SyslogWriter): void {
     this.settings = settings;
     this.syslog = syslog ?? null;
+  }
+
+  /** Change the levels while running (the control socket's SET of -v, -d, -q). */
+  adjust(levels: Pick<LogSettings, 'quiet' | 'verbose' | 'debug'>): void {
+    this.settings = { ...this.settings, ...levels };
   }
 
   /** Where messages go (`-Y`): handler output is passed through unless it is syslog. */

@@ -42,4 +42,6 @@ export interface SyncHandler {
    * false.
    */
   readonly concurrent?: boolean;
+  /** How deletions reach the destination (rsyncdirect's exact syncs, once chosen), for the status. */
+  readonly deletionStrategy?: string;
 }

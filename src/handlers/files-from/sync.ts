@@ -87,6 +87,11 @@ export class FilesFromSync {
     this.warm = localDestination && /^rsync/.test(basename(program)) ? new WarmRun(localDestination) : null;
   }
 
+  /** How deletions reach the destination, once the first sync chose it (the status shows it). */
+  get deletionStrategy(): string | undefined {
+    return this.destination.chosen ? this.destination.deletion : undefined;
+  }
+
   /** Sync the whole tree. */
   async syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     await this.destination.chooseDeletion(this.program);

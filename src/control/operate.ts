@@ -1,0 +1,75 @@
+/**
+ * Everything an operator talks to, wired around one daemon: the control
+ * socket (--socket), the metrics endpoint (--metrics-listen), systemd's
+ * notifications (NOTIFY_SOCKET), the progress line, the JSON status file.
+ * cli.ts makes one, hands `events()` to the Daemon, then `start()`s it.
+ */
+import type { Daemon, DaemonEvents } from '../daemon.js';
+import { nativeString } from '../bytes.js';
+import type { Settings } from '../options/index.js';
+import { parseSocketAuth } from './auth.js';
+import { DaemonControl } from './control.js';
+import type { SettingsLoader } from './set-option.js';
+import { ControlSocket } from './socket.js';
+import { parseSocketOwner } from './socket-file.js';
+
+/** The socket's mode when --socket-mod is not given: the daemon's user only. */
+const DEFAULT_SOCKET_MODE = 0o600;
+
+export class Operations {
+  private control: DaemonControl | undefined;
+  private socket: ControlSocket | undefined;
+
+  /** Checks the options now (a bad --socket-auth or --socket-own ends the start, exit 2). */
+  constructor(
+    private readonly settings: Settings,
+    private readonly load: SettingsLoader,
+  ) {
+    if (settings.socket) {
+      parseSocketAuth(settings.socketAuth);
+      parseSocketOwner(settings.socketOwn);
+    }
+  }
+
+  /** The daemon's events, fanned out to what is enabled (plus `base`, the caller's own). */
+  events(base: DaemonEvents = {}): DaemonEvents {
+    return {
+      marking: () => base.marking?.(),
+      ready: () => base.ready?.(),
+      events: base.events,
+      syncEnded: (result) => {
+        base.syncEnded?.(result);
+        this.control?.syncEnded(result);
+      },
+      fullSyncQueued: base.fullSyncQueued,
+    };
+  }
+
+  /** Open what the options ask for; `die` ends the daemon (the C protocol's DIE). */
+  async start(daemon: Daemon, die: () => void): Promise<void> {
+    this.control = new DaemonControl(daemon, this.load, die);
+    const s = this.settings;
+    if (s.socket) {
+      this.socket = await ControlSocket.open(
+        {
+          path: nativeString(s.socket),
+          mode: s.socketMod ?? DEFAULT_SOCKET_MODE,
+          owner: parseSocketOwner(s.socketOwn),
+          auth: parseSocketAuth(s.socketAuth),
+        },
+        this.control,
+      );
+    }
+  }
+
+  /** Close the socket (removing its file) and the rest. */
+  async close(): Promise<void> {
+    await this.socket?.close();
+  }
+}
+
+/** The command line with `extra` options added before a `--` (after it they would be handler arguments). */
+export function withOptions(argv: readonly string[], extra: readonly string[]): string[] {
+  const dashes = argv.indexOf('--');
+  return dashes === -1 ? [...argv, ...extra] : [...argv.slice(0, dashes), ...extra, ...argv.slice(dashes)];
+}
