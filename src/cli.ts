@@ -25,6 +25,11 @@ const CHILDREN_EXIT_GRACE_MS = 2000;
  * line saying why.
  */
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'ctl') {
+    const { ctlMain } = await import('./control/ctl.js');
+    process.exitCode = await ctlMain(argv.slice(1));
+    return;
+  }
   const backgroundChild = takeBackgroundMarker();
   let settings: Settings;
   const loadBlock = (block: string): Settings => loadSettings(argv, { configBlock: block });
