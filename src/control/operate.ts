@@ -12,6 +12,8 @@ import { DaemonControl } from './control.js';
 import type { SettingsLoader } from './set-option.js';
 import { ControlSocket } from './socket.js';
 import { parseSocketOwner } from './socket-file.js';
+import { Metrics, parseMetricsListen, type MetricsAddress } from './metrics.js';
+import { log } from '../log.js';
 
 /** The socket's mode when --socket-mod is not given: the daemon's user only. */
 const DEFAULT_SOCKET_MODE = 0o600;
@@ -19,6 +21,9 @@ const DEFAULT_SOCKET_MODE = 0o600;
 export class Operations {
   private control: DaemonControl | undefined;
   private socket: ControlSocket | undefined;
+  private daemon: Daemon | undefined;
+  private readonly metrics: Metrics | undefined;
+  private readonly metricsAddress: MetricsAddress | undefined;
 
   /** Checks the options now (a bad --socket-auth or --socket-own ends the start, exit 2). */
   constructor(
@@ -29,6 +34,10 @@ export class Operations {
       parseSocketAuth(settings.socketAuth);
       parseSocketOwner(settings.socketOwn);
     }
+    if (settings.metricsListen) {
+      this.metricsAddress = parseMetricsListen(settings.metricsListen);
+      this.metrics = new Metrics(() => this.daemon!.facts(), settings.label);
+    }
   }
 
   /** The daemon's events, fanned out to what is enabled (plus `base`, the caller's own). */
@@ -36,19 +45,26 @@ export class Operations {
     return {
       marking: () => base.marking?.(),
       ready: () => base.ready?.(),
-      events: base.events,
+      events: this.metrics ? (batch) => this.metrics!.eventsIn(batch) : undefined,
       syncEnded: (result) => {
         base.syncEnded?.(result);
         this.control?.syncEnded(result);
+        this.metrics?.syncEnded(result);
       },
-      fullSyncQueued: base.fullSyncQueued,
+      fullSyncQueued: (reason) => this.metrics?.fullSyncQueued(reason),
     };
   }
 
   /** Open what the options ask for; `die` ends the daemon (the C protocol's DIE). */
   async start(daemon: Daemon, die: () => void): Promise<void> {
+    this.daemon = daemon;
     this.control = new DaemonControl(daemon, this.load, die);
     const s = this.settings;
+    if (this.metrics && this.metricsAddress) {
+      const bound = await this.metrics.listen(this.metricsAddress);
+      const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+      log.notice(`metrics on http://${host}:${bound.port}/metrics`);
+    }
     if (s.socket) {
       this.socket = await ControlSocket.open(
         {
@@ -65,6 +81,7 @@ export class Operations {
   /** Close the socket (removing its file) and the rest. */
   async close(): Promise<void> {
     await this.socket?.close();
+    await this.metrics?.close();
   }
 }
 
