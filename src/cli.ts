@@ -11,6 +11,7 @@ import { execHelperPath } from './exec/helper.js';
 import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
 import { nativeString } from './bytes.js';
 import { Operations, withOptions } from './control/operate.js';
+import { isJournalStream } from './control/systemd.js';
 
 /**
  * How long children sent TERM at the end (INT, TERM, a fatal error) may take
@@ -93,8 +94,9 @@ async function configureLog(settings: Settings): Promise<void> {
     native.syslogOpen(`clsync/${nativeString(settings.label)}`);
     syslog = (priority, message) => native.syslog(priority, message);
   }
+  const journal = output !== 'syslog' && isJournalStream(output === 'stdout' ? 1 : 2);
   log.configure(
-    { output, quiet: settings.quiet > 0, verbose: settings.verbose > DEFAULT_VERBOSITY, debug: settings.debug, label: settings.label },
+    { output, quiet: settings.quiet > 0, verbose: settings.verbose > DEFAULT_VERBOSITY, debug: settings.debug, label: settings.label, journal },
     syslog,
   );
 }

@@ -67,6 +67,8 @@ export interface DaemonEvents {
   syncEnded?: (result: SyncResult) => void;
   /** a full sync was queued, and why */
   fullSyncQueued?: (reason: FullSyncReason) => void;
+  /** the status (as --status-file words) changed */
+  statusChanged?: (status: DaemonStatus) => void;
 }
 
 /** The daemon's state in numbers, for the control socket's status and the metrics. */
@@ -135,7 +137,7 @@ export class Daemon {
   constructor(private settings: Settings, private readonly events: DaemonEvents = {}) {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
-    this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
+    this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile), (status) => events.statusChanged?.(status));
     this.queue = new EventQueue(queueOptions(settings));
     const rules = RuleSet.loadOrEmpty(settings.rulesFile && nativeString(settings.rulesFile));
     this.intake = new Intake(this.queue, settings.watchDir, rules, needsSize(settings), signatureMask(settings.modificationSignature));

@@ -12,6 +12,8 @@ export interface LogSettings {
   verbose: boolean;
   debug: number;
   label: string;
+  /** the output is the systemd journal ($JOURNAL_STREAM): `<N>` priority prefixes, no time stamp (the journal keeps its own) */
+  journal?: boolean;
 }
 
 /** clsync's default `-v` level; each `-v` above it shows per-sync details. */
@@ -81,7 +83,9 @@ export class Logger {
       this.syslog(priority, message);
       return;
     }
-    const line = `${new Date().toISOString()} clsync[${process.pid}] ${tag}: ${message}\n`;
+    const line = this.settings.journal
+      ? `<${priority}>${tag}: ${message}\n`
+      : `${new Date().toISOString()} clsync[${process.pid}] ${tag}: ${message}\n`;
     (output === 'stdout' ? process.stdout : process.stderr).write(line);
   }
 }

@@ -14,6 +14,7 @@ import { ControlSocket } from './socket.js';
 import { parseSocketOwner } from './socket-file.js';
 import { Metrics, parseMetricsListen, type MetricsAddress } from './metrics.js';
 import { log } from '../log.js';
+import { SystemdNotifier } from './systemd.js';
 
 /** The socket's mode when --socket-mod is not given: the daemon's user only. */
 const DEFAULT_SOCKET_MODE = 0o600;
@@ -24,6 +25,7 @@ export class Operations {
   private daemon: Daemon | undefined;
   private readonly metrics: Metrics | undefined;
   private readonly metricsAddress: MetricsAddress | undefined;
+  private readonly systemd = SystemdNotifier.fromEnvironment();
 
   /** Checks the options now (a bad --socket-auth or --socket-own ends the start, exit 2). */
   constructor(
@@ -44,7 +46,14 @@ export class Operations {
   events(base: DaemonEvents = {}): DaemonEvents {
     return {
       marking: () => base.marking?.(),
-      ready: () => base.ready?.(),
+      ready: () => {
+        base.ready?.();
+        this.systemd?.ready('running: initial sync done');
+      },
+      statusChanged: (status) => {
+        base.statusChanged?.(status);
+        this.systemd?.status(status);
+      },
       events: this.metrics ? (batch) => this.metrics!.eventsIn(batch) : undefined,
       syncEnded: (result) => {
         base.syncEnded?.(result);
@@ -82,6 +91,7 @@ export class Operations {
   async close(): Promise<void> {
     await this.socket?.close();
     await this.metrics?.close();
+    this.systemd?.close();
   }
 }
 
