@@ -8,7 +8,7 @@ import { RuleSet } from './rules/index.js';
 import { EventQueue, needsSize, queueOptions, signatureMask, syncsAtOnce } from './queue/index.js';
 import { Intake } from './queue/intake.js';
 import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
-import { createMonitor, type Monitor } from './monitor/monitor.js';
+import { createMonitor, type MarkStats, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
 import type { SyncContext, SyncHandler } from './handlers/handler.js';
 import { StatusTracker } from './control/status.js';
@@ -69,6 +69,10 @@ export interface DaemonEvents {
   fullSyncQueued?: (reason: FullSyncReason) => void;
   /** the status (as --status-file words) changed */
   statusChanged?: (status: DaemonStatus) => void;
+  /** marking ended: what it found (the progress line's totals) */
+  marked?: (stats: MarkStats) => void;
+  /** the initial sync got this far, in the handler's own parts */
+  initialSyncProgress?: (done: number, total: number) => void;
 }
 
 /** The daemon's state in numbers, for the control socket's status and the metrics. */
@@ -180,6 +184,7 @@ export class Daemon {
     const marking = this.monitor!.start();
     this.events.marking?.();
     const stats = await marking;
+    this.events.marked?.(stats);
     log.notice(
       `marked ${stats.dirs} directories (${stats.watches} watches, ${stats.files} other objects) ` +
         `in ${Math.round(performance.now() - started)} ms`,
@@ -298,6 +303,7 @@ export class Daemon {
     this.lastSyncStart = Date.now();
     // each run its own iteration number, taken when it starts (runs may overlap with -p)
     const context: SyncContext = { iteration: this.iteration, status: this.status.value };
+    if (!this.initialSyncDone && this.events.initialSyncProgress) context.progress = this.events.initialSyncProgress;
     this.iteration++;
     try {
       await run(context);

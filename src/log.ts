@@ -31,11 +31,18 @@ type SyslogWriter = (priority: number, message: string) => void;
 export class Logger {
   private settings: LogSettings = { output: 'stderr', quiet: false, verbose: false, debug: 0, label: 'nolabel' };
   private syslog: SyslogWriter | null = null;
+  /** called before each line to stdout/stderr (the progress line clears itself) */
+  private beforeLine: (() => void) | null = null;
 
   /** Apply the log options; `syslog` is the native writer, needed only for `-Y syslog`. */
   configure(settings: LogSettings, syslog?: SyslogWriter): void {
     this.settings = settings;
     this.syslog = syslog ?? null;
+  }
+
+  /** Run `clear` before every line written to stdout or stderr (null: nothing). */
+  setBeforeLine(clear: (() => void) | null): void {
+    this.beforeLine = clear;
   }
 
   /** Change the levels while running (the control socket's SET of -v, -d, -q). */
@@ -86,6 +93,7 @@ export class Logger {
     const line = this.settings.journal
       ? `<${priority}>${tag}: ${message}\n`
       : `${new Date().toISOString()} clsync[${process.pid}] ${tag}: ${message}\n`;
+    this.beforeLine?.();
     (output === 'stdout' ? process.stdout : process.stderr).write(line);
   }
 }

@@ -15,6 +15,7 @@ import { parseSocketOwner } from './socket-file.js';
 import { Metrics, parseMetricsListen, type MetricsAddress } from './metrics.js';
 import { log } from '../log.js';
 import { SystemdNotifier } from './systemd.js';
+import { ProgressLine } from './progress.js';
 
 /** The socket's mode when --socket-mod is not given: the daemon's user only. */
 const DEFAULT_SOCKET_MODE = 0o600;
@@ -26,6 +27,7 @@ export class Operations {
   private readonly metrics: Metrics | undefined;
   private readonly metricsAddress: MetricsAddress | undefined;
   private readonly systemd = SystemdNotifier.fromEnvironment();
+  private readonly progress: ProgressLine | undefined;
 
   /** Checks the options now (a bad --socket-auth or --socket-own ends the start, exit 2). */
   constructor(
@@ -36,6 +38,9 @@ export class Operations {
       parseSocketAuth(settings.socketAuth);
       parseSocketOwner(settings.socketOwn);
     }
+    if (ProgressLine.wanted(process.stderr, settings.quiet > 0) && settings.output !== 'syslog' && !settings.background) {
+      this.progress = new ProgressLine(process.stderr, () => this.daemon?.facts().watchedDirs);
+    }
     if (settings.metricsListen) {
       this.metricsAddress = parseMetricsListen(settings.metricsListen);
       this.metrics = new Metrics(() => this.daemon!.facts(), settings.label);
@@ -45,13 +50,21 @@ export class Operations {
   /** The daemon's events, fanned out to what is enabled (plus `base`, the caller's own). */
   events(base: DaemonEvents = {}): DaemonEvents {
     return {
-      marking: () => base.marking?.(),
+      marking: () => {
+        base.marking?.();
+        this.progress?.marking();
+      },
+      marked: (stats) => this.progress?.marked(stats),
+      initialSyncProgress: this.progress ? (done, total) => this.progress!.initialSyncProgress(done, total) : undefined,
       ready: () => {
         base.ready?.();
+        this.progress?.stop();
         this.systemd?.ready('running: initial sync done');
       },
       statusChanged: (status) => {
         base.statusChanged?.(status);
+        if (status === 'initsync') this.progress?.initialSync();
+        else if (status !== 'starting') this.progress?.stop();
         this.systemd?.status(status);
       },
       events: this.metrics ? (batch) => this.metrics!.eventsIn(batch) : undefined,
@@ -92,6 +105,7 @@ export class Operations {
     await this.socket?.close();
     await this.metrics?.close();
     this.systemd?.close();
+    this.progress?.stop();
   }
 }
 

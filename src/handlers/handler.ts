@@ -10,6 +10,8 @@ export interface SyncContext {
   iteration: number;
   /** CLSYNC_STATUS */
   status: string;
+  /** a long sync of the whole tree tells how far it got, in parts of its own (the progress line) */
+  progress?: (done: number, total: number) => void;
 }
 
 /**
