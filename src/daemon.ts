@@ -141,7 +141,9 @@ export class Daemon {
   constructor(private settings: Settings, private readonly events: DaemonEvents = {}) {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
-    this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile), (status) => events.statusChanged?.(status));
+    // --status-file-format json: the control side writes the report (control/status-json.ts)
+    const wordFile = settings.statusFileFormat === 'text' ? settings.statusFile : undefined;
+    this.status = new StatusTracker(wordFile && nativeString(wordFile), (status) => events.statusChanged?.(status));
     this.queue = new EventQueue(queueOptions(settings));
     const rules = RuleSet.loadOrEmpty(settings.rulesFile && nativeString(settings.rulesFile));
     this.intake = new Intake(this.queue, settings.watchDir, rules, needsSize(settings), signatureMask(settings.modificationSignature));

@@ -88,6 +88,8 @@ export class DaemonControl {
     private readonly daemon: Daemon,
     load: SettingsLoader,
     private readonly onDie: () => void,
+    /** pause, resume: the JSON status file shows them at once */
+    private readonly onChange: () => void = () => {},
   ) {
     this.setter = new OptionSetter(daemon, load);
   }
@@ -145,10 +147,12 @@ export class DaemonControl {
 
   pause(): void {
     this.daemon.setPaused(true);
+    this.onChange();
   }
 
   resume(): void {
     this.daemon.setPaused(false);
+    this.onChange();
   }
 
   /**

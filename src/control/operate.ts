@@ -16,6 +16,7 @@ import { Metrics, parseMetricsListen, type MetricsAddress } from './metrics.js';
 import { log } from '../log.js';
 import { SystemdNotifier } from './systemd.js';
 import { ProgressLine } from './progress.js';
+import { JsonStatusFile } from './status-json.js';
 
 /** The socket's mode when --socket-mod is not given: the daemon's user only. */
 const DEFAULT_SOCKET_MODE = 0o600;
@@ -28,6 +29,7 @@ export class Operations {
   private readonly metricsAddress: MetricsAddress | undefined;
   private readonly systemd = SystemdNotifier.fromEnvironment();
   private readonly progress: ProgressLine | undefined;
+  private readonly statusFile: JsonStatusFile | undefined;
 
   /** Checks the options now (a bad --socket-auth or --socket-own ends the start, exit 2). */
   constructor(
@@ -41,6 +43,7 @@ export class Operations {
     if (ProgressLine.wanted(process.stderr, settings.quiet > 0) && settings.output !== 'syslog' && !settings.background) {
       this.progress = new ProgressLine(process.stderr, () => this.daemon?.facts().watchedDirs);
     }
+    if (settings.statusFile && settings.statusFileFormat === 'json') this.statusFile = new JsonStatusFile(nativeString(settings.statusFile));
     if (settings.metricsListen) {
       this.metricsAddress = parseMetricsListen(settings.metricsListen);
       this.metrics = new Metrics(() => this.daemon!.facts(), settings.label);
@@ -66,12 +69,19 @@ export class Operations {
         if (status === 'initsync') this.progress?.initialSync();
         else if (status !== 'starting') this.progress?.stop();
         this.systemd?.status(status);
+        this.statusFile?.changed(true);
       },
-      events: this.metrics ? (batch) => this.metrics!.eventsIn(batch) : undefined,
+      events: this.metrics || this.statusFile
+        ? (batch) => {
+            this.metrics?.eventsIn(batch);
+            this.statusFile?.changed();
+          }
+        : undefined,
       syncEnded: (result) => {
         base.syncEnded?.(result);
         this.control?.syncEnded(result);
         this.metrics?.syncEnded(result);
+        this.statusFile?.changed();
       },
       fullSyncQueued: (reason) => this.metrics?.fullSyncQueued(reason),
     };
@@ -80,7 +90,8 @@ export class Operations {
   /** Open what the options ask for; `die` ends the daemon (the C protocol's DIE). */
   async start(daemon: Daemon, die: () => void): Promise<void> {
     this.daemon = daemon;
-    this.control = new DaemonControl(daemon, this.load, die);
+    this.statusFile?.attach(daemon);
+    this.control = new DaemonControl(daemon, this.load, die, () => this.statusFile?.changed(true));
     const s = this.settings;
     if (this.metrics && this.metricsAddress) {
       const bound = await this.metrics.listen(this.metricsAddress);
@@ -106,6 +117,8 @@ export class Operations {
     await this.metrics?.close();
     this.systemd?.close();
     this.progress?.stop();
+    this.statusFile?.changed(true);
+    this.statusFile?.close();
   }
 }
 
