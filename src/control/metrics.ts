@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { OptionError } from '../errors.js';
 import { log } from '../log.js';
 import { IN, type FsEvent } from '../types.js';
+import { BatchHistogram } from './batch-histogram.js';
 import type { DaemonFacts, FullSyncReason, SyncResult } from '../daemon.js';
 
 /** Where to listen. */
@@ -57,7 +58,7 @@ export class Metrics {
   private readonly syncedPaths: Counter;
   private readonly fullSyncs: Counter<'reason'>;
   private readonly overflows: Counter;
-  private readonly latency: Histogram;
+  private readonly latency: BatchHistogram;
   private readonly duration: Histogram;
   private readonly counts = new Float64Array(EVENT_KINDS.length);
   private server: Server | undefined;
@@ -74,7 +75,7 @@ export class Metrics {
     this.fullSyncs = new Counter({ name: 'clsync_full_syncs_total', help: 'Syncs of the whole tree queued, by reason', labelNames: ['reason'], registers });
     for (const reason of ['initial', 'overflow', 'signal', 'control', 'failed-initial']) this.fullSyncs.inc({ reason }, 0);
     this.overflows = new Counter({ name: 'clsync_overflows_total', help: 'Kernel event queue overflows (events lost, the tree rescanned)', registers });
-    this.latency = new Histogram({ name: 'clsync_event_to_sync_seconds', help: 'From the first event of a change to the end of the sync that carried it', buckets: LATENCY_BUCKETS, registers });
+    this.latency = new BatchHistogram('clsync_event_to_sync_seconds', 'From the first event of a change to the end of the sync that carried it', LATENCY_BUCKETS, this.registry);
     this.duration = new Histogram({ name: 'clsync_sync_duration_seconds', help: 'Duration of one sync handler run', buckets: DURATION_BUCKETS, labelNames: ['kind'], registers });
     const gauge = (name: string, help: string, read: (f: DaemonFacts) => number | undefined, labelNames: string[] = []): void => {
       new Gauge({
@@ -118,8 +119,7 @@ export class Metrics {
     this.duration.observe({ kind }, r.durationMs / 1000);
     if (!r.ok) return;
     this.syncedPaths.inc(r.paths);
-    const end = r.startedAt + r.durationMs;
-    for (const at of r.eventTimes) this.latency.observe((end - at) / 1000);
+    this.latency.observeAll(r.eventTimes, 1 / 1000, r.startedAt + r.durationMs);
   }
 
   fullSyncQueued(reason: FullSyncReason): void {
