@@ -8,25 +8,11 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { OptionError } from '../errors.js';
+import type { MetricsAddress } from './metrics-address.js';
 import { log } from '../log.js';
 import { IN, type FsEvent } from '../types.js';
 import { BatchHistogram } from './batch-histogram.js';
 import type { DaemonFacts, FullSyncReason, SyncResult } from '../daemon.js';
-
-/** Where to listen. */
-export interface MetricsAddress {
-  host: string;
-  port: number;
-}
-
-/** Parse `[ADDR:]PORT` (`9187`, `0.0.0.0:9187`, `[::1]:9187`); loopback when no address. */
-export function parseMetricsListen(text: string): MetricsAddress {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new OptionError(`--metrics-listen: "${text}" is not [ADDR:]PORT (e.g. 9187 or 0.0.0.0:9187)`);
-  const host = m[1] === undefined ? '127.0.0.1' : m[1].replace(/^\[|\]$/g, '');
-  return { host, port };
-}
 
 /** Event kinds as counted: one per event, by its most telling bit. */
 const EVENT_KINDS = ['create', 'delete', 'moved_from', 'moved_to', 'modify', 'attrib', 'overflow', 'other'] as const;

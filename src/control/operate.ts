@@ -12,7 +12,8 @@ import { DaemonControl } from './control.js';
 import type { SettingsLoader } from './set-option.js';
 import { ControlSocket } from './socket.js';
 import { parseSocketOwner } from './socket-file.js';
-import { Metrics, parseMetricsListen, type MetricsAddress } from './metrics.js';
+import type { Metrics } from './metrics.js';
+import { parseMetricsListen, type MetricsAddress } from './metrics-address.js';
 import { log } from '../log.js';
 import { SystemdNotifier } from './systemd.js';
 import { ProgressLine } from './progress.js';
@@ -25,7 +26,7 @@ export class Operations {
   private control: DaemonControl | undefined;
   private socket: ControlSocket | undefined;
   private daemon: Daemon | undefined;
-  private readonly metrics: Metrics | undefined;
+  private metrics: Metrics | undefined;
   private readonly metricsAddress: MetricsAddress | undefined;
   private readonly systemd = SystemdNotifier.fromEnvironment();
   private readonly progress: ProgressLine | undefined;
@@ -46,7 +47,6 @@ export class Operations {
     if (settings.statusFile && settings.statusFileFormat === 'json') this.statusFile = new JsonStatusFile(nativeString(settings.statusFile));
     if (settings.metricsListen) {
       this.metricsAddress = parseMetricsListen(settings.metricsListen);
-      this.metrics = new Metrics(() => this.daemon!.facts(), settings.label);
     }
   }
 
@@ -71,7 +71,7 @@ export class Operations {
         this.systemd?.status(status);
         this.statusFile?.changed(true);
       },
-      events: this.metrics || this.statusFile
+      events: this.metricsAddress || this.statusFile
         ? (batch) => {
             this.metrics?.eventsIn(batch);
             this.statusFile?.changed();
@@ -93,7 +93,9 @@ export class Operations {
     this.statusFile?.attach(daemon);
     this.control = new DaemonControl(daemon, this.load, die, () => this.statusFile?.changed(true));
     const s = this.settings;
-    if (this.metrics && this.metricsAddress) {
+    if (this.metricsAddress) {
+      const { Metrics } = await import('./metrics.js'); // prom-client only when asked for
+      this.metrics = new Metrics(() => daemon.facts(), s.label);
       const bound = await this.metrics.listen(this.metricsAddress);
       const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
       log.notice(`metrics on http://${host}:${bound.port}/metrics`);
