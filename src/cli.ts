@@ -67,9 +67,13 @@ export async function main(argv: string[]): Promise<void> {
     const operations = new Operations(settings, (extra) => loadSettings(withOptions(argv, extra)));
     const daemon = new Daemon(settings, operations.events({ marking: reportStarted }));
     installSignals(daemon, { dumpDir, customSignals, loadBlock });
-    await operations.start(daemon, () => daemon.terminate('control socket DIE'));
-    const end = await daemon.run();
-    await operations.close();
+    let end;
+    try {
+      await operations.start(daemon, () => daemon.terminate('control socket DIE'));
+      end = await daemon.run();
+    } finally {
+      await operations.close(); // the socket file goes whatever ended the daemon
+    }
     if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
       log.warn(`${runningCount()} handler processes still running ${CHILDREN_EXIT_GRACE_MS / 1000} s after TERM: killing them`);
       signalAll('SIGKILL');

@@ -10,10 +10,15 @@ import { DEFAULT_VERBOSITY, log } from '../log.js';
 import { camelCaseOf, optionByLong, type Settings } from '../options/index.js';
 import type { Reconfigurable } from './custom-signals.js';
 
-/** Options a running daemon applies at once (Daemon.reconfigure, or the logger). */
+/**
+ * Options a running daemon applies at once (Daemon.reconfigure, or the logger).
+ * Not `rules-file`: the root daemon would read any file a client names, and a
+ * rules error quotes the bad line (a line of /etc/shadow to whoever may SET);
+ * `reload` rereads the configured file instead.
+ */
 export const SETTABLE_OPTIONS: readonly string[] = [
   'delay-collect', 'delay-collect-bigfile', 'delay-sync', 'threshold-bigfile', 'retries', 'timeout-sync',
-  'ignore-exitcode', 'ignore-failures', 'standby-file', 'rules-file', 'rsync-inclimit', 'max-iterations',
+  'ignore-exitcode', 'ignore-failures', 'standby-file', 'rsync-inclimit', 'max-iterations',
   'sync-on-quit', 'verbose', 'debug', 'quiet',
 ];
 

@@ -146,6 +146,7 @@ test('JSON protocol through the typed client: every command', { timeout: 60_000 
     await ctl.set('delay-collect', '1');
     await assert.rejects(ctl.set('delay-collect', '-4'), (e: unknown) => e instanceof ControlError && /delay-collect/.test(e.message));
     await assert.rejects(ctl.set('mode', 'direct'), /cannot be changed while the daemon runs/);
+    await assert.rejects(ctl.set('rules-file', '/etc/shadow'), /--rules-file cannot be changed while the daemon runs/);
     await assert.rejects(ctl.request('frobnicate'), /unknown command "frobnicate"/);
     await stop();
     ctl.close();
