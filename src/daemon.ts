@@ -5,7 +5,7 @@ import { bytesOf, nativeString } from './bytes.js';
 import { IN, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet } from './rules/index.js';
-import { EventQueue, needsSize, queueOptions, signatureMask, syncsAtOnce } from './queue/index.js';
+import { EventQueue, needsSize, queueOptions, signatureMask, syncsAtOnce, type QueuedEntry } from './queue/index.js';
 import { Intake } from './queue/intake.js';
 import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
 import { createMonitor, type MarkStats, type Monitor } from './monitor/monitor.js';
@@ -384,6 +384,11 @@ export class Daemon {
       lastSync: this.lastResult,
       deletionStrategy: this.handler.deletionStrategy,
     };
+  }
+
+  /** The queued entries (O(queue); the control socket's queue and the JSON status file). */
+  queued(): QueuedEntry[] {
+    return this.queue.snapshot();
   }
 
   /** What a state dump (signal 29) shows. */

@@ -191,7 +191,7 @@ export class DaemonControl {
 
   /** The queued entries, at most `limit` of them (sorted by path). */
   queue(limit = 1000): QueueReport {
-    const all: readonly QueuedEntry[] = this.daemon.state().queue;
+    const all: readonly QueuedEntry[] = this.daemon.queued();
     const n = Math.max(0, Math.min(limit, DUMP_LIMIT_MAX));
     const entries = [...all]
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))

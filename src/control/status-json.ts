@@ -26,7 +26,7 @@ export function statusJson(daemon: Daemon): string {
   const facts = daemon.facts();
   const total = facts.queue.normal + facts.queue.bigfile;
   const queued = total <= QUEUED_PATHS_MAX
-    ? daemon.state().queue.map((e) => ({ path: Buffer.from(e.path, 'latin1').toString('utf8'), queue: e.queue, state: e.state, recursive: e.recursive }))
+    ? daemon.queued().map((e) => ({ path: Buffer.from(e.path, 'latin1').toString('utf8'), queue: e.queue, state: e.state, recursive: e.recursive }))
     : undefined;
   return JSON.stringify({
     status: facts.status,
