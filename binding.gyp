@@ -9,7 +9,8 @@
         "native/syslog.c",
         "native/beneath.c",
         "native/shared_object.c",
-        "native/process.c"
+        "native/process.c",
+        "native/control.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-O2", "-Wall", "-std=gnu11"],

@@ -15,7 +15,8 @@ static napi_value init(napi_env env, napi_value exports) {
       register_syslog(env, exports) != napi_ok ||
       register_beneath(env, exports) != napi_ok ||
       register_shared_object(env, exports) != napi_ok ||
-      register_process(env, exports) != napi_ok) {
+      register_process(env, exports) != napi_ok ||
+      register_control(env, exports) != napi_ok) {
     napi_throw_error(env, NULL, "clsync_native: failed to register functions");
     return NULL;
   }

@@ -29,6 +29,7 @@ napi_status register_syslog(napi_env env, napi_value exports);
 napi_status register_beneath(napi_env env, napi_value exports);
 napi_status register_shared_object(napi_env env, napi_value exports);
 napi_status register_process(napi_env env, napi_value exports);
+napi_status register_control(napi_env env, napi_value exports);
 
 /* The inotify fd behind a reader handle (a napi external), or -1. */
 int inotify_reader_fd(napi_env env, napi_value handle);

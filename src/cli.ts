@@ -1,5 +1,5 @@
 import { ClsyncError } from './errors.js';
-import { log } from './log.js';
+import { DEFAULT_VERBOSITY, log } from './log.js';
 import { helpText, loadSettings, VERSION, type Settings } from './options/index.js';
 import { Daemon } from './daemon.js';
 import { pidFileRemover, writePidFile } from './control/status.js';
@@ -14,6 +14,8 @@ import { allExitedWithin, runningCount, signalAll } from './exec/children.js';
 import { runCommand } from './exec/run.js';
 import { describeEnd } from './exec/retry.js';
 import { nativeString } from './bytes.js';
+import { Operations, withOptions } from './control/operate.js';
+import { isJournalStream } from './control/systemd.js';
 
 /**
  * How long children sent TERM at the end (INT, TERM, a fatal error) may take
@@ -22,15 +24,17 @@ import { nativeString } from './bytes.js';
  */
 const CHILDREN_EXIT_GRACE_MS = 2000;
 
-/** clsync's default `-v` level; each `-v` above it shows per-sync details. */
-const DEFAULT_VERBOSITY = 3;
-
 /**
  * The `clsync` command: parse and validate options (nothing starts on a bad
  * one), run the daemon, exit with its code. Every non-zero exit prints one
  * line saying why.
  */
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'ctl') {
+    const { ctlMain } = await import('./control/ctl.js');
+    process.exitCode = await ctlMain(argv.slice(1));
+    return;
+  }
   const backgroundChild = takeBackgroundMarker();
   const stage = takeLaunchStage();
   let settings: Settings;
@@ -81,9 +85,16 @@ export async function main(argv: string[]): Promise<void> {
     if (plan.launcherArgs !== null || plan.childPolicyArgs.length > 0) log.notice(`privileges: ${plan.summary}`);
     const removePidFile = stage.pidFileWritten ? pidFileRemover(pidFile) : writePidFile(pidFile);
     const dumpDir = settings.dumpDir ? prepareDumpDir(settings.dumpDir) : undefined;
-    const daemon = new Daemon(settings, { marking: reportStarted });
+    const operations = new Operations(settings, (extra) => loadSettings(withOptions(argv, extra)));
+    const daemon = new Daemon(settings, operations.events({ marking: reportStarted }));
     installSignals(daemon, { dumpDir, customSignals, loadBlock });
-    const end = await daemon.run();
+    let end;
+    try {
+      await operations.start(daemon, () => daemon.terminate('control socket DIE'));
+      end = await daemon.run();
+    } finally {
+      await operations.close(); // the socket file goes whatever ended the daemon
+    }
     if (!(await allExitedWithin(CHILDREN_EXIT_GRACE_MS))) {
       log.warn(`${runningCount()} handler processes still running ${CHILDREN_EXIT_GRACE_MS / 1000} s after TERM: killing them`);
       signalAll('SIGKILL');
@@ -108,8 +119,9 @@ async function configureLog(settings: Settings): Promise<void> {
     native.syslogOpen(`clsync/${nativeString(settings.label)}`);
     syslog = (priority, message) => native.syslog(priority, message);
   }
+  const journal = output !== 'syslog' && isJournalStream(output === 'stdout' ? 1 : 2);
   log.configure(
-    { output, quiet: settings.quiet > 0, verbose: settings.verbose > DEFAULT_VERBOSITY, debug: settings.debug, label: settings.label },
+    { output, quiet: settings.quiet > 0, verbose: settings.verbose > DEFAULT_VERBOSITY, debug: settings.debug, label: settings.label, journal },
     syslog,
   );
 }

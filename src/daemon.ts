@@ -1,18 +1,19 @@
 import { lstatSync } from 'node:fs';
-import { log } from './log.js';
+import { log, showPath } from './log.js';
 import { ClsyncError, HandlerError, KernelLimitError, OptionError } from './errors.js';
 import { bytesOf, nativeString } from './bytes.js';
 import { IN, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet } from './rules/index.js';
-import { EventQueue, needsSize, queueOptions, signatureMask, syncsAtOnce } from './queue/index.js';
+import { EventQueue, needsSize, queueOptions, signatureMask, syncsAtOnce, type QueuedEntry } from './queue/index.js';
 import { Intake } from './queue/intake.js';
 import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
-import { createMonitor, type Monitor } from './monitor/monitor.js';
+import { createMonitor, type MarkStats, type Monitor } from './monitor/monitor.js';
 import { createHandler } from './handlers/index.js';
 import type { SyncContext, SyncHandler } from './handlers/handler.js';
 import { StatusTracker } from './control/status.js';
 import type { DaemonState } from './control/dump.js';
+import type { DaemonStatus } from './control/status.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
 import { Alarm, sleep } from './long-timer.js';
@@ -33,6 +34,64 @@ const NO_EVENTS_SETTLE_MS = 150;
  */
 const FAILURE_BACKOFF_MS = 1000;
 
+
+/** Why a sync of the whole tree was queued or run (metrics, the control socket). */
+export type FullSyncReason = 'initial' | 'overflow' | 'signal' | 'control' | 'failed-initial';
+
+/** One handler run as it ended, for the control socket's subscribers and the metrics. */
+export interface SyncResult {
+  iteration: number;
+  /** the whole tree (initial sync, overflow recovery, USR2, a resync), or the changed paths */
+  full: boolean;
+  /** number of changed paths handed to the handler (0 for a full sync) */
+  paths: number;
+  /** ms since the epoch */
+  startedAt: number;
+  durationMs: number;
+  ok: boolean;
+  /** the handler's error when not ok */
+  error?: string;
+  /** ms time of the first event of each change (empty for the initial sync): event → sync end latency */
+  eventTimes: readonly number[];
+}
+
+/** What the daemon tells the control side (all optional; each is called on the main thread). */
+export interface DaemonEvents {
+  /** marking begins (-b: the parent may exit now) */
+  marking?: () => void;
+  /** the initial sync ended (or was skipped): the daemon is ready */
+  ready?: () => void;
+  /** a batch of monitor events came in, before the rules */
+  events?: (batch: readonly FsEvent[]) => void;
+  /** a handler run ended */
+  syncEnded?: (result: SyncResult) => void;
+  /** a full sync was queued, and why */
+  fullSyncQueued?: (reason: FullSyncReason) => void;
+  /** the status (as --status-file words) changed */
+  statusChanged?: (status: DaemonStatus) => void;
+  /** marking ended: what it found (the progress line's totals) */
+  marked?: (stats: MarkStats) => void;
+  /** the initial sync got this far, in the handler's own parts */
+  initialSyncProgress?: (done: number, total: number) => void;
+}
+
+/** The daemon's state in numbers, for the control socket's status and the metrics. */
+export interface DaemonFacts {
+  status: DaemonStatus;
+  iteration: number;
+  paused: boolean;
+  /** --standby-file exists now */
+  standby: boolean;
+  initialSyncDone: boolean;
+  /** handler runs under way */
+  running: number;
+  queue: { normal: number; bigfile: number };
+  /** directories watched; undefined before marking or when the monitor cannot count them */
+  watchedDirs: number | undefined;
+  lastSync: SyncResult | undefined;
+  /** rsyncdirect: how deletions reach the destination, once chosen */
+  deletionStrategy: string | undefined;
+}
 
 /** Why the daemon ended: exit code and a one-line reason (empty for a normal end). */
 export interface DaemonEnd {
@@ -74,11 +133,17 @@ export class Daemon {
   private readonly ended: Promise<DaemonEnd>;
   private readonly watchDir: string;
 
-  /** `marking`: called when marking begins (-b: the parent may exit now) */
-  constructor(private settings: Settings, private readonly events: { marking?: () => void } = {}) {
+  /** paused through the control socket: syncing waits as with --standby-file (events still queue) */
+  private paused = false;
+  private lastResult: SyncResult | undefined;
+
+  /** `events`: what the control side wants to hear of */
+  constructor(private settings: Settings, private readonly events: DaemonEvents = {}) {
     if (!settings.watchDir) throw new OptionError('--watch-dir (-W): required');
     this.watchDir = settings.watchDir;
-    this.status = new StatusTracker(settings.statusFile && nativeString(settings.statusFile));
+    // --status-file-format json: the control side writes the report (control/status-json.ts)
+    const wordFile = settings.statusFileFormat === 'text' ? settings.statusFile : undefined;
+    this.status = new StatusTracker(wordFile && nativeString(wordFile), (status) => events.statusChanged?.(status));
     this.queue = new EventQueue(queueOptions(settings));
     const rules = RuleSet.loadOrEmpty(settings.rulesFile && nativeString(settings.rulesFile));
     this.intake = new Intake(this.queue, settings.watchDir, rules, needsSize(settings), signatureMask(settings.modificationSignature));
@@ -121,6 +186,7 @@ export class Daemon {
     const marking = this.monitor!.start();
     this.events.marking?.();
     const stats = await marking;
+    this.events.marked?.(stats);
     log.notice(
       `marked ${stats.dirs} directories (${stats.watches} watches, ${stats.files} other objects) ` +
         `in ${Math.round(performance.now() - started)} ms`,
@@ -128,18 +194,21 @@ export class Daemon {
     if (this.stopping) return;
     if (!this.settings.skipInitialsync) {
       this.status.set('initsync');
+      this.events.fullSyncQueued?.('initial');
       const excluded = this.settings.fullInitialsync ? [] : this.intake.excludedList();
       if (await this.runHandler((context) => this.handler.syncAll(excluded, context))) {
         log.notice(`initial sync done in ${Math.round(performance.now() - started)} ms`);
       } else {
         // --ignore-failures: the whole tree stays due
         this.queue.add({ path: '', mask: IN.Q_OVERFLOW, recursive: true }, undefined, false);
+        this.events.fullSyncQueued?.('failed-initial');
         this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
         log.warn('initial sync failed: the whole tree stays queued for the next sync');
       }
     }
     this.initialSyncDone = true;
     if (this.stopping) return;
+    this.events.ready?.();
     if (this.settings.onlyInitialsync) {
       await this.finishNormally();
       return;
@@ -150,7 +219,10 @@ export class Daemon {
 
   /** Monitor events → rules → queue. Runs once per kernel read, not per event. */
   private take(batch: FsEvent[]): void {
-    if (this.intake.take(batch, this.syncing) && this.settings.exitOnSyncSkipping) {
+    this.events.events?.(batch);
+    const overflow = this.intake.take(batch, this.syncing);
+    if (overflow) this.events.fullSyncQueued?.('overflow');
+    if (overflow && this.settings.exitOnSyncSkipping) {
       this.fail(new KernelLimitError('events may have been lost (inotify queue overflow) and --exit-on-sync-skipping is set'));
       return;
     }
@@ -177,12 +249,12 @@ export class Daemon {
 
   private async syncDue(): Promise<void> {
     if (!this.dispatcher.accepting || this.stopping) return;
-    if (this.settings.standbyFile && lstatSync(bytesOf(this.settings.standbyFile), { throwIfNoEntry: false })) {
-      log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
+    if (this.standingBy()) {
       this.alarm.at(Date.now() + 1000);
       return;
     }
     const changes = this.intake.release(this.queue.take(Date.now()));
+    const eventTimes = this.queue.takenFirstAt;
     if (changes.length === 0) {
       this.afterSync();
       return;
@@ -194,6 +266,7 @@ export class Daemon {
       const ok = await this.runHandler(
         (context) => (recursiveRoot ? this.handler.syncAll(excluded, context) : this.handler.sync(changes, excluded, context)),
         recursiveRoot ? [''] : changes.filter((c) => c.recursive).map((c) => c.path),
+        { full: recursiveRoot, paths: recursiveRoot ? 0 : changes.length, eventTimes },
       );
       if (!ok) {
         // --ignore-failures: nothing is lost, the next sync tries these again
@@ -220,17 +293,25 @@ export class Daemon {
    * Run the handler once with the bookkeeping every sync needs. A final
    * failure ends the daemon, or with --ignore-failures resolves false.
    */
-  private async runHandler(run: (context: SyncContext) => Promise<void>, roots: readonly RelPath[] = ['']): Promise<boolean> {
+  private async runHandler(
+    run: (context: SyncContext) => Promise<void>,
+    roots: readonly RelPath[] = [''],
+    what: Pick<SyncResult, 'full' | 'paths' | 'eventTimes'> = { full: true, paths: 0, eventTimes: [] },
+  ): Promise<boolean> {
     this.running++;
+    const startedAt = Date.now();
+    let error: string | undefined;
     const over = this.intake.syncing(roots); // `roots`: what the run syncs with all below it
     this.lastSyncStart = Date.now();
     // each run its own iteration number, taken when it starts (runs may overlap with -p)
     const context: SyncContext = { iteration: this.iteration, status: this.status.value };
+    if (!this.initialSyncDone && this.events.initialSyncProgress) context.progress = this.events.initialSyncProgress;
     this.iteration++;
     try {
       await run(context);
       return true;
     } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
       if (!(err instanceof HandlerError) || this.stopping) throw err;
       if (!this.settings.ignoreFailures) {
         this.status.set('synchandler error');
@@ -242,6 +323,10 @@ export class Daemon {
       over();
       this.running--;
       this.lastSyncEnd = Date.now();
+      const result: SyncResult = { iteration: context.iteration, ...what, startedAt, durationMs: this.lastSyncEnd - startedAt, ok: error === undefined };
+      if (error !== undefined) result.error = error;
+      this.lastResult = result;
+      this.events.syncEnded?.(result);
     }
   }
 
@@ -261,6 +346,49 @@ export class Daemon {
       }, NO_EVENTS_SETTLE_MS);
     }
     this.schedule();
+  }
+
+  /** --standby-file exists, or the control socket paused syncing. */
+  private standingBy(): boolean {
+    if (this.paused) {
+      log.info('paused through the control socket: sync suspended');
+      return true;
+    }
+    if (this.settings.standbyFile && lstatSync(bytesOf(this.settings.standbyFile), { throwIfNoEntry: false })) {
+      log.info(`--standby-file ${this.settings.standbyFile} exists: sync suspended`);
+      return true;
+    }
+    return false;
+  }
+
+  /** Control socket: hold syncing as an existing --standby-file does (events still queue), or let it go on. */
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    log.notice(paused ? 'paused through the control socket: syncs wait until resumed' : 'resumed through the control socket');
+    if (!paused && this.initialSyncDone) this.schedule();
+  }
+
+  /** What the control socket's status shows (O(1) but for the standby file's lstat). */
+  facts(): DaemonFacts {
+    const standbyFile = this.settings.standbyFile;
+    return {
+      status: this.status.value,
+      iteration: this.iteration,
+      paused: this.paused,
+      standby: standbyFile !== undefined && lstatSync(bytesOf(standbyFile), { throwIfNoEntry: false }) !== undefined,
+      initialSyncDone: this.initialSyncDone,
+      running: this.running,
+      queue: this.queue.depths(),
+      watchedDirs: this.monitor?.watchedDirs,
+      lastSync: this.lastResult,
+      deletionStrategy: this.handler.deletionStrategy,
+    };
+  }
+
+  /** The queued entries (O(queue); the control socket's queue and the JSON status file). */
+  queued(): QueuedEntry[] {
+    return this.queue.snapshot();
   }
 
   /** What a state dump (signal 29) shows. */
@@ -293,16 +421,17 @@ export class Daemon {
     if (this.initialSyncDone) this.schedule();
   }
 
-  /** SIGHUP: reread the rules file; a broken file keeps the old rules. */
-  reloadRules(): void {
+  /** SIGHUP (or the control socket, `why`): reread the rules file; a broken file keeps the old rules. Returns whether there was one. */
+  reloadRules(why = 'SIGHUP'): boolean {
     if (!this.settings.rulesFile) {
-      log.notice('SIGHUP: no rules file (-R) to reread');
-      return;
+      log.notice(`${why}: no rules file (-R) to reread`);
+      return false;
     }
     const previous = this.status.value;
     this.status.set('rehashing');
     this.intake.reloadRules(this.settings.rulesFile);
     this.status.set(previous);
+    return true;
   }
 
   /** INT/TERM: kill running handlers and exit now. */
@@ -334,11 +463,17 @@ export class Daemon {
     await this.finishNormally();
   }
 
-  /** USR2: sync the whole tree again. */
-  fullResync(): void {
-    log.notice('SIGUSR2: full resync queued');
-    this.queue.add({ path: '', mask: IN.Q_OVERFLOW, recursive: true }, undefined, this.syncing);
+  /** USR2 (or the control socket): sync the whole tree again, or everything at and below `path`. */
+  fullResync(reason: FullSyncReason = 'signal', path: RelPath = ''): void {
+    log.notice(`${reason === 'signal' ? 'SIGUSR2' : 'control socket'}: ${path === '' ? 'full resync' : `resync of ${showPath(path)}`} queued`);
+    if (path === '') this.events.fullSyncQueued?.(reason);
+    this.queue.add({ path, mask: IN.Q_OVERFLOW, recursive: true }, undefined, this.syncing);
     if (this.initialSyncDone) this.schedule();
+  }
+
+  /** The rules in effect (the control socket refuses to resync a path they exclude). */
+  get rules(): RuleSet {
+    return this.intake.rules;
   }
 
   private fail(err: unknown): void {

@@ -12,7 +12,12 @@ export interface LogSettings {
   verbose: boolean;
   debug: number;
   label: string;
+  /** the output is the systemd journal ($JOURNAL_STREAM): `<N>` priority prefixes, no time stamp (the journal keeps its own) */
+  journal?: boolean;
 }
+
+/** clsync's default `-v` level; each `-v` above it shows per-sync details. */
+export const DEFAULT_VERBOSITY = 3;
 
 /** syslog(3) priorities */
 const LOG_ERR = 3;
@@ -26,11 +31,23 @@ type SyslogWriter = (priority: number, message: string) => void;
 export class Logger {
   private settings: LogSettings = { output: 'stderr', quiet: false, verbose: false, debug: 0, label: 'nolabel' };
   private syslog: SyslogWriter | null = null;
+  /** called before each line to stdout/stderr (the progress line clears itself) */
+  private beforeLine: (() => void) | null = null;
 
   /** Apply the log options; `syslog` is the native writer, needed only for `-Y syslog`. */
   configure(settings: LogSettings, syslog?: SyslogWriter): void {
     this.settings = settings;
     this.syslog = syslog ?? null;
+  }
+
+  /** Run `clear` before every line written to stdout or stderr (null: nothing). */
+  setBeforeLine(clear: (() => void) | null): void {
+    this.beforeLine = clear;
+  }
+
+  /** Change the levels while running (the control socket's SET of -v, -d, -q). */
+  adjust(levels: Pick<LogSettings, 'quiet' | 'verbose' | 'debug'>): void {
+    this.settings = { ...this.settings, ...levels };
   }
 
   /** Where messages go (`-Y`): handler output is passed through unless it is syslog. */
@@ -73,7 +90,10 @@ export class Logger {
       this.syslog(priority, message);
       return;
     }
-    const line = `${new Date().toISOString()} clsync[${process.pid}] ${tag}: ${message}\n`;
+    const line = this.settings.journal
+      ? `<${priority}>${tag}: ${message}\n`
+      : `${new Date().toISOString()} clsync[${process.pid}] ${tag}: ${message}\n`;
+    this.beforeLine?.();
     (output === 'stdout' ? process.stdout : process.stderr).write(line);
   }
 }

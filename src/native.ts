@@ -116,6 +116,13 @@ export interface NativeAddon {
   soRsync(handle: SharedObjectHandle, includeList: Buffer, excludeList: Buffer | null): Promise<number>;
   /** clsyncapi_deinit() */
   soDeinit(handle: SharedObjectHandle): Promise<number>;
+  /** SO_PEERCRED of a connected unix socket: [pid, uid, gid], or -errno. */
+  peerCred(fd: number): [number, number, number] | number;
+  /**
+   * One datagram to the unix socket at `path` (a leading '@' names an
+   * abstract socket) from a new unbound socket: 0 or -errno.
+   */
+  datagramSend(path: Buffer, message: Buffer): number;
 }
 
 /** renameat2 flags (linux/fs.h) for `renameBeneath`. */

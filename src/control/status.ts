@@ -25,7 +25,11 @@ const PUBLIC_FILE_MODE = 0o644;
 export class StatusTracker {
   private current: DaemonStatus = 'starting';
 
-  constructor(private readonly statusFile: string | undefined) {}
+  /** `onChange`: told every new status (systemd's STATUS=, the JSON status file) */
+  constructor(
+    private readonly statusFile: string | undefined,
+    private readonly onChange?: (status: DaemonStatus) => void,
+  ) {}
 
   get value(): DaemonStatus {
     return this.current;
@@ -34,6 +38,7 @@ export class StatusTracker {
   set(status: DaemonStatus): void {
     this.current = status;
     log.debug(1, `status: ${status}`);
+    this.onChange?.(status);
     if (!this.statusFile) return;
     try {
       replaceAtomically(this.statusFile, status + '\n', PUBLIC_FILE_MODE);

@@ -10,6 +10,8 @@ export interface SyncContext {
   iteration: number;
   /** CLSYNC_STATUS */
   status: string;
+  /** a long sync of the whole tree tells how far it got, in parts of its own (the progress line) */
+  progress?: (done: number, total: number) => void;
 }
 
 /**
@@ -42,4 +44,6 @@ export interface SyncHandler {
    * false.
    */
   readonly concurrent?: boolean;
+  /** How deletions reach the destination (rsyncdirect's exact syncs, once chosen), for the status. */
+  readonly deletionStrategy?: string;
 }

@@ -53,6 +53,10 @@ export class RsyncDirectHandler implements SyncHandler {
     return this.filesFrom === null;
   }
 
+  get deletionStrategy(): string | undefined {
+    return this.filesFrom?.deletionStrategy;
+  }
+
   syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     if (this.filesFrom) return this.filesFrom.syncAll(excluded, context);
     return this.runIncludeLists([{ path: '', recursive: true }], excluded, context);

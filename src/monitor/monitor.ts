@@ -50,6 +50,8 @@ export interface Monitor {
   rescan(): Promise<MarkStats>;
   /** The directories watched now, relative to the watch dir ('' = the root), for a state dump. */
   listWatchedDirs?(): RelPath[];
+  /** How many directories are watched now (O(1); status and metrics). */
+  readonly watchedDirs?: number;
   /** Stop watching and release kernel resources; no callbacks after it resolves. */
   close(): Promise<void>;
 }

@@ -17,6 +17,7 @@ const HELP_COLUMN = 34;
 export function helpText(): string {
   const lines: string[] = [
     'Usage: clsync [options] [-- sync-handler arguments]',
+    '       clsync ctl SOCKET status|pause|resume|resync [PATH]|reload|queue|set OPTION VALUE|watch [--json]',
     '',
     'Numeric options are disabled with =0, string options with an empty value.',
     '%option-name% in a value is replaced by that option\'s value.',

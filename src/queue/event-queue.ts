@@ -134,6 +134,8 @@ export class EventQueue {
   private readonly exchangedPaths = new Set<RelPath>();
   private thresholdBigfile: number;
   private readonly now: () => number;
+  /** ms time of the first event of each change the last take() returned, in its order (latency metrics) */
+  takenFirstAt: readonly number[] = [];
   /** events added so far: the order of replayable renames and exchanges (Change.replayOrder) */
   private sequence = 0;
 
@@ -319,6 +321,11 @@ export class EventQueue {
     this.thresholdBigfile = options.thresholdBigfile;
   }
 
+  /** Queued entries per delay class (O(1), for status and metrics). */
+  depths(): { normal: number; bigfile: number } {
+    return { normal: this.normal.entries.size, bigfile: this.bigfile.entries.size };
+  }
+
   /** The queued entries as they stand, for a state dump (signal 29); nothing is removed. */
   snapshot(): QueuedEntry[] {
     const out: QueuedEntry[] = [];
@@ -334,6 +341,7 @@ export class EventQueue {
    */
   take(now: number, all = false): Change[] {
     const out: Change[] = [];
+    const times: number[] = (this.takenFirstAt = []);
     for (const cls of [this.normal, this.bigfile]) {
       if (cls.entries.size === 0) continue;
       if (!all && now < cls.firstAt + cls.delayMs) continue;
@@ -352,6 +360,7 @@ export class EventQueue {
         if (e.exchangedWith !== undefined && e.state !== 'deleted') change.exchangedWith = e.exchangedWith;
         if (change.movedFrom !== undefined || change.exchangedWith !== undefined) change.replayOrder = e.replayOrder;
         out.push(change);
+        times.push(e.firstAt);
       }
       cls.entries.clear();
       cls.firstAt = Infinity;

@@ -178,11 +178,11 @@ test('the initial sync\'s own arguments (---) are read from the file, substitute
 });
 
 test('unsupported options and values are refused from the file too, with where they were set', () => {
-  const file = conf(`[default]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\nsocket = /run/x.sock\n`);
+  const file = conf(`[default]\nwatch-dir = ${src}\nmode = rsyncdirect\ndestination-dir = /b\ncluster-port = 5\n`);
   assert.throws(() => loadSettings(['-H', file], noSearch),
-    (e: unknown) => e instanceof OptionError && e.message.startsWith('--socket: not supported yet') && e.message.includes(`${file}:5`));
+    (e: unknown) => e instanceof OptionError && e.message.startsWith('--cluster-port: not supported yet') && e.message.includes(`${file}:5`));
   const kqueue = conf(`[default]\nwatch-dir = ${src}\nmonitor = kqueue\nmode = rsyncdirect\n`);
   assert.throws(() => loadSettings(['-H', kqueue], noSearch),
     (e: unknown) => e instanceof OptionError && e.message.startsWith(`--monitor (${kqueue}:3, block [default]): "kqueue" is not available on Linux`));
-  assert.equal(loadSettings(['-H', file, '--socket='], noSearch).mode, 'rsyncdirect', 'the command line wins here too');
+  assert.equal(loadSettings(['-H', file, '--cluster-port=0'], noSearch).mode, 'rsyncdirect', 'the command line wins here too');
 });

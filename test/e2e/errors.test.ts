@@ -15,7 +15,7 @@ const CASES: { name: string; args: string[]; names: RegExp; config?: string }[] 
   { name: 'unknown option', args: ['-Mrsyncdirect', '-WSRC', '-DDST', '--no-such-option'], names: /no-such-option/ },
   { name: 'missing argument', args: ['-Mrsyncdirect', '-WSRC', '-DDST', '--label'], names: /label/ },
   { name: 'destination needed by default args', args: ['-Mrsyncdirect', '-WSRC'], names: /destination-dir|-D/ },
-  { name: 'not supported yet', args: ['-Mrsyncdirect', '-WSRC', '-DDST', '--socket=/tmp/x'], names: /socket.*not supported yet/ },
+  { name: 'not supported yet', args: ['-Mrsyncdirect', '-WSRC', '-DDST', '--cluster-iface=eth0'], names: /cluster-iface.*not supported yet/ },
   { name: 'rules file unreadable', args: ['-Mrsyncdirect', '-WSRC', '-DDST', '-RCONF/no-rules'], names: /no-rules/ },
   { name: 'bad rule line', args: ['-Mrsyncdirect', '-WSRC', '-DDST', '-RCONF/rules'], names: /rules:2/ },
   {

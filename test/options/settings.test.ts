@@ -130,7 +130,7 @@ test('bad values name the option as typed', () => {
 test('unsupported options are refused when not at their default, never ignored', () => {
   throwsOption([...base, '--cgroup-group-name=clsync/1'], /^--cgroup-group-name: not supported yet/);
   throwsOption([...base, '--forget-privthread-info'], /^--forget-privthread-info: not supported yet/);
-  throwsOption([...base, '--socket', '/run/x.sock'], /^--socket: not supported yet/);
+  throwsOption([...base, '--cluster-iface', 'eth0'], /^--cluster-iface: not supported yet/);
   assert.deepEqual(load([...base, '--modification-signature=uid,gid']).modificationSignature, ['uid', 'gid']);
   assert.deepEqual(load([...base, '--modification-signature=*']).modificationSignature, ['*']);
   throwsOption([...base, '--modification-signature=colour'], /--modification-signature/);

@@ -31,6 +31,11 @@ export class DestinationManager {
   /** how deletions reach the destination, chosen at the first sync (chooseDeletion) */
   deletion: DeletionStrategy = 'missing-args';
   private deletionChosen = false;
+
+  /** chooseDeletion ran */
+  get chosen(): boolean {
+    return this.deletionChosen;
+  }
   /** the kernel has no openat2: said once */
   private doorUnavailableSaid = false;
   /** the daemon may act at the destination itself (the door): it runs with rsync's rights */

@@ -87,6 +87,11 @@ export class FilesFromSync {
     this.warm = localDestination && /^rsync/.test(basename(program)) ? new WarmRun(localDestination) : null;
   }
 
+  /** How deletions reach the destination, once the first sync chose it (the status shows it). */
+  get deletionStrategy(): string | undefined {
+    return this.destination.chosen ? this.destination.deletion : undefined;
+  }
+
   /** Sync the whole tree. */
   async syncAll(excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
     await this.destination.chooseDeletion(this.program);
@@ -170,10 +175,13 @@ export class FilesFromSync {
       );
       const pieces = chunk(subtrees, Math.ceil(subtrees.length / (this.workers * FULL_SYNC_PIECES_PER_WORKER)));
       let next = 0;
+      let done = 1; // the top level
+      context.progress?.(done, pieces.length + 1);
       const worker = async (): Promise<void> => {
         while (next < pieces.length && !this.aborted()) {
           const piece = pieces[next++];
           await this.runFilesFrom('recursive', piece, excludePath, context);
+          context.progress?.(++done, pieces.length + 1);
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.workers, pieces.length) }, worker));
