@@ -5,18 +5,16 @@ import { bytesOf, nativeString } from './bytes.js';
 import { IN, type FsEvent, type RelPath } from './types.js';
 import type { Settings } from './options/index.js';
 import { RuleSet } from './rules/index.js';
-import { EventQueue, needsSize, queueOptions, signatureMask, syncsAtOnce, type QueuedEntry } from './queue/index.js';
-import { Intake } from './queue/intake.js';
-import { batchPaths, Dispatcher, threadingFor } from './exec/threading.js';
+import { needsSize, queueOptions, signatureMask, type QueuedEntry } from './queue/index.js';
+import { Intake, type QueueTarget } from './queue/intake.js';
 import { createMonitor, type MarkStats, type Monitor } from './monitor/monitor.js';
-import { createHandler } from './handlers/index.js';
-import type { SyncContext, SyncHandler } from './handlers/handler.js';
+import { SyncLane, type LaneFacts, type LaneHost, type SyncResult } from './sync-lane.js';
 import { StatusTracker } from './control/status.js';
 import type { DaemonState } from './control/dump.js';
 import type { DaemonStatus } from './control/status.js';
 import { allExited, signalAll } from './exec/children.js';
 import { runHook } from './exec/hook.js';
-import { Alarm, sleep } from './long-timer.js';
+import { sleep } from './long-timer.js';
 
 /**
  * How long the queue must stay empty after a sync before
@@ -27,33 +25,10 @@ import { Alarm, sleep } from './long-timer.js';
  */
 const NO_EVENTS_SETTLE_MS = 150;
 
-/**
- * After a failed sync (`--ignore-failures`), the next one waits at least
- * this long even with `-w0`, so a destination that is gone for good costs
- * one rsync a second, not a busy loop.
- */
-const FAILURE_BACKOFF_MS = 1000;
-
-
 /** Why a sync of the whole tree was queued or run (metrics, the control socket). */
 export type FullSyncReason = 'initial' | 'overflow' | 'signal' | 'control' | 'failed-initial';
 
-/** One handler run as it ended, for the control socket's subscribers and the metrics. */
-export interface SyncResult {
-  iteration: number;
-  /** the whole tree (initial sync, overflow recovery, USR2, a resync), or the changed paths */
-  full: boolean;
-  /** number of changed paths handed to the handler (0 for a full sync) */
-  paths: number;
-  /** ms since the epoch */
-  startedAt: number;
-  durationMs: number;
-  ok: boolean;
-  /** the handler's error when not ok */
-  error?: string;
-  /** ms time of the first event of each change (empty for the initial sync): event → sync end latency */
-  eventTimes: readonly number[];
-}
+export type { SyncResult, LaneFacts } from './sync-lane.js';
 
 /** What the daemon tells the control side (all optional; each is called on the main thread). */
 export interface DaemonEvents {
@@ -91,6 +66,8 @@ export interface DaemonFacts {
   lastSync: SyncResult | undefined;
   /** rsyncdirect: how deletions reach the destination, once chosen */
   deletionStrategy: string | undefined;
+  /** each destination: its health, backlog and lag (one entry per -D) */
+  destinations: LaneFacts[];
 }
 
 /** Why the daemon ended: exit code and a one-line reason (empty for a normal end). */
@@ -106,23 +83,12 @@ export interface DaemonEnd {
  */
 export class Daemon {
   private readonly status: StatusTracker;
-  private readonly queue: EventQueue;
-  private handler: SyncHandler;
+  /** one per destination (one when there is a single -D or none): queue, handler, timer, health */
+  private lanes: SyncLane[];
   private monitor: Monitor | null = null;
   /** monitor events → rules → queue, and the objects the rules exclude */
-  private readonly intake: Intake;
-  private iteration = 0;
-  /** handler runs under way (more than one only with -p safe|full) */
-  private running = 0;
-  /** -p: which released batches may run at once (set in run(), once the handler is known) */
-  private dispatcher = new Dispatcher('off');
+  readonly intake: Intake;
   private initialSyncDone = false;
-  private lastSyncEnd = 0;
-  private lastSyncStart = 0;
-  /** no sync before this time (ms): the backoff after a failure */
-  private notBefore = 0;
-  /** the next sync (-t, -T and -w go up to 2^32-1 s, beyond what setTimeout takes) */
-  private readonly alarm = new Alarm(() => this.syncSoon());
   private settleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** a normal end is under way (hooks running); events still queue but start no sync */
@@ -144,22 +110,53 @@ export class Daemon {
     // --status-file-format json: the control side writes the report (control/status-json.ts)
     const wordFile = settings.statusFileFormat === 'text' ? settings.statusFile : undefined;
     this.status = new StatusTracker(wordFile && nativeString(wordFile), (status) => events.statusChanged?.(status));
-    this.queue = new EventQueue(queueOptions(settings));
+    const destinations = settings.destinations.length > 0 ? settings.destinations : [settings.destinationDir ?? ''];
+    const several = destinations.length > 1;
+    this.lanes = destinations.map((d, i) => new SyncLane(settings, d, several ? `${i + 1}:${showPath(d)}` : '', this.laneHost()));
     const rules = RuleSet.loadOrEmpty(settings.rulesFile && nativeString(settings.rulesFile));
-    this.intake = new Intake(this.queue, settings.watchDir, rules, needsSize(settings), signatureMask(settings.modificationSignature));
-    this.handler = createHandler(settings, () => this.stopping);
+    // one destination: its queue is the intake's; several: each change goes to every lane still syncing
+    const target: QueueTarget = several ? { add: (event, size, _syncing, busy) => this.lanes.forEach((lane) => lane.add(event, size, busy)) } : this.lanes[0]!.queue;
+    this.intake = new Intake(target, settings.watchDir, rules, needsSize(settings), signatureMask(settings.modificationSignature));
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
   }
 
-  /** A sync of batches is under way. */
+  /** What the lanes ask of the daemon (the intake is made after them: it feeds them). */
+  private laneHost(): LaneHost {
+    const intake = (): Intake => this.intake;
+    return {
+      get intake() {
+        return intake();
+      },
+      status: () => this.status.value,
+      stopping: () => this.stopping,
+      finishing: () => this.finishing,
+      standingBy: () => this.standingBy(),
+      initialSyncDone: () => this.initialSyncDone,
+      progress: this.events.initialSyncProgress,
+      syncEnded: (result: SyncResult) => {
+        this.lastResult = result;
+        this.events.syncEnded?.(result);
+      },
+      laneGaveUp: (lane: SyncLane, error: HandlerError) => this.laneGaveUp(lane, error),
+      afterSync: () => this.afterSync(),
+      fail: (error: unknown) => this.fail(error),
+    };
+  }
+
+  /** A sync of batches is under way, at any destination. */
   private get syncing(): boolean {
-    return this.running > 0;
+    return this.lanes.some((lane) => lane.syncing);
+  }
+
+  /** Changed paths waiting, at every destination. */
+  private get waiting(): number {
+    return this.lanes.reduce((n, lane) => n + lane.queue.size, 0);
   }
 
   /** Run until the end; resolves with the exit code and reason. */
   async run(): Promise<DaemonEnd> {
     this.status.set('starting');
-    this.dispatcher = new Dispatcher(threadingFor(this.settings.threading, this.handler, String(this.settings.mode)));
+    const first = this.lanes[0]!;
     this.monitor = createMonitor(this.settings.monitor, {
       watchDir: nativeString(this.watchDir),
       // -X implies --one-file-system, as in the C clsync; the mount points met are excluded like rule-excluded objects
@@ -167,7 +164,7 @@ export class Daemon {
       onMountPoint: this.settings.excludeMountPoints ? (path) => this.intake.mountPoint(path) : undefined,
       filter: (path, isDir) => this.intake.walkFilter(path, isDir),
       reportFiles: this.intake.rules.concernsFiles,
-      reportLinked: this.handler.keepsHardLinks ?? false,
+      reportLinked: first.handler.keepsHardLinks ?? false,
       onEvents: (batch) => this.take(batch),
       onWarning: (message) => log.warn(message),
       onFatal: (error) => this.fail(error),
@@ -181,7 +178,7 @@ export class Daemon {
 
   private async lifeCycle(): Promise<void> {
     const started = performance.now();
-    await this.handler.open?.();
+    for (const lane of this.lanes) await lane.open();
     if (this.stopping) return;
     const marking = this.monitor!.start();
     this.events.marking?.();
@@ -195,15 +192,12 @@ export class Daemon {
     if (!this.settings.skipInitialsync) {
       this.status.set('initsync');
       this.events.fullSyncQueued?.('initial');
-      const excluded = this.settings.fullInitialsync ? [] : this.intake.excludedList();
-      if (await this.runHandler((context) => this.handler.syncAll(excluded, context))) {
-        log.notice(`initial sync done in ${Math.round(performance.now() - started)} ms`);
-      } else {
-        // --ignore-failures: the whole tree stays due
-        this.queue.add({ path: '', mask: IN.Q_OVERFLOW, recursive: true }, undefined, false);
-        this.events.fullSyncQueued?.('failed-initial');
-        this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
-        log.warn('initial sync failed: the whole tree stays queued for the next sync');
+      // every destination at once: one that is down holds back no other
+      const done = await Promise.all(this.lanes.map((lane) => lane.initialSync(this.settings.fullInitialsync)));
+      for (const [i, ok] of done.entries()) {
+        const lane = this.lanes[i]!;
+        if (ok) log.notice(`${lane.prefix()}initial sync done in ${Math.round(performance.now() - started)} ms`);
+        else if (!lane.gaveUp) this.events.fullSyncQueued?.('failed-initial');
       }
     }
     this.initialSyncDone = true;
@@ -229,123 +223,45 @@ export class Daemon {
     if (this.initialSyncDone) this.schedule();
   }
 
-  /** Arm the timer for the next sync: when the oldest queued class is due, and not before `-w` after the last. */
+  /** Arm every destination's timer for its next sync. */
   private schedule(): void {
-    if (!this.dispatcher.accepting || this.stopping || this.finishing) return;
-    const due = this.queue.nextDue();
-    if (due === undefined) return;
-    clearTimeout(this.settleTimer);
-    const delaySyncMs = syncsAtOnce(this.settings) ? 0 : this.settings.delaySync * 1000;
-    // -w: between the end of one sync and the next; with -p, between starts (runs overlap)
-    const last = this.dispatcher.mode === 'off' ? this.lastSyncEnd : this.lastSyncStart;
-    const at = Math.max(due, last + delaySyncMs, this.notBefore);
-    this.alarm.at(at);
-  }
-
-  /** Start a due sync from a timer: its failure ends the daemon (never an unhandled rejection). */
-  private syncSoon(): void {
-    this.syncDue().catch((err: unknown) => this.fail(err));
-  }
-
-  private async syncDue(): Promise<void> {
-    if (!this.dispatcher.accepting || this.stopping) return;
-    if (this.standingBy()) {
-      this.alarm.at(Date.now() + 1000);
-      return;
-    }
-    const changes = this.intake.release(this.queue.take(Date.now()));
-    const eventTimes = this.queue.takenFirstAt;
-    if (changes.length === 0) {
-      this.afterSync();
-      return;
-    }
-    const recursiveRoot = changes.some((c) => c.path === '' && c.recursive);
-    const excluded = this.intake.excludedList();
-    const done = this.dispatcher.submit(batchPaths(changes), async () => {
-      log.info(`sync #${this.iteration}: ${changes.length} changed paths`);
-      const ok = await this.runHandler(
-        (context) => (recursiveRoot ? this.handler.syncAll(excluded, context) : this.handler.sync(changes, excluded, context)),
-        recursiveRoot ? [''] : changes.filter((c) => c.recursive).map((c) => c.path),
-        { full: recursiveRoot, paths: recursiveRoot ? 0 : changes.length, eventTimes },
-      );
-      if (!ok) {
-        // --ignore-failures: nothing is lost, the next sync tries these again
-        this.intake.forget(changes);
-        this.queue.requeue(changes);
-        this.notBefore = Date.now() + FAILURE_BACKOFF_MS;
-        log.warn(`${changes.length} changed paths stay queued for the next sync`);
-      }
-    });
-    if (this.dispatcher.mode === 'off') {
-      await done;
-      this.afterSync();
-      return;
-    }
-    // -p: the next due batch may start while this one runs
-    this.schedule();
-    done.then(
-      () => this.afterSync(),
-      (err: unknown) => this.fail(err),
-    );
+    if (this.stopping || this.finishing) return;
+    // something is due: --exit-on-no-events waits for it
+    if (this.waiting > 0) clearTimeout(this.settleTimer);
+    for (const lane of this.lanes) lane.schedule();
   }
 
   /**
-   * Run the handler once with the bookkeeping every sync needs. A final
-   * failure ends the daemon, or with --ignore-failures resolves false.
+   * A destination ran out of tries without --ignore-failures: it gets
+   * nothing more, and the others go on; when none is left the daemon ends
+   * (with one destination: at its first failure, as always).
    */
-  private async runHandler(
-    run: (context: SyncContext) => Promise<void>,
-    roots: readonly RelPath[] = [''],
-    what: Pick<SyncResult, 'full' | 'paths' | 'eventTimes'> = { full: true, paths: 0, eventTimes: [] },
-  ): Promise<boolean> {
-    this.running++;
-    const startedAt = Date.now();
-    let error: string | undefined;
-    const over = this.intake.syncing(roots); // `roots`: what the run syncs with all below it
-    this.lastSyncStart = Date.now();
-    // each run its own iteration number, taken when it starts (runs may overlap with -p)
-    const context: SyncContext = { iteration: this.iteration, status: this.status.value };
-    if (!this.initialSyncDone && this.events.initialSyncProgress) context.progress = this.events.initialSyncProgress;
-    this.iteration++;
-    try {
-      await run(context);
-      return true;
-    } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-      if (!(err instanceof HandlerError) || this.stopping) throw err;
-      if (!this.settings.ignoreFailures) {
-        this.status.set('synchandler error');
-        throw err;
-      }
-      log.error(`${err.message} (--ignore-failures: going on)`);
-      return false;
-    } finally {
-      over();
-      this.running--;
-      this.lastSyncEnd = Date.now();
-      const result: SyncResult = { iteration: context.iteration, ...what, startedAt, durationMs: this.lastSyncEnd - startedAt, ok: error === undefined };
-      if (error !== undefined) result.error = error;
-      this.lastResult = result;
-      this.events.syncEnded?.(result);
+  private laneGaveUp(lane: SyncLane, error: HandlerError): void {
+    if (this.lanes.every((l) => l.gaveUp)) {
+      this.status.set('synchandler error');
+      throw error;
     }
+    const left = this.lanes.filter((l) => !l.gaveUp).length;
+    log.error(`destination ${lane.describe()} failed for good: ${error.message}; ${left} other destination${left === 1 ? '' : 's'} go on (--ignore-failures keeps retrying instead)`);
   }
 
   /** After a sync (or the initial one): stop at --max-iterations, or --exit-on-no-events, or wait for more. */
   private afterSync(): void {
     if (this.stopping) return;
     const max = this.settings.maxIterations;
-    if (max > 0 && this.iteration >= max) {
+    const live = this.lanes.filter((lane) => !lane.gaveUp);
+    if (max > 0 && live.every((lane) => lane.iteration >= max)) {
       void this.finishNormally();
       return;
     }
     if (this.settings.exitOnNoEvents) {
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => {
-        if (!this.syncing && this.queue.size === 0) void this.finishNormally();
+        if (!this.syncing && this.waiting === 0) void this.finishNormally();
         else this.schedule();
       }, NO_EVENTS_SETTLE_MS);
     }
-    this.schedule();
+    for (const lane of this.lanes) lane.schedule();
   }
 
   /** --standby-file exists, or the control socket paused syncing. */
@@ -369,26 +285,34 @@ export class Daemon {
     if (!paused && this.initialSyncDone) this.schedule();
   }
 
-  /** What the control socket's status shows (O(1) but for the standby file's lstat). */
+  /** What the control socket's status shows (O(destinations) but for the standby file's lstat). */
   facts(): DaemonFacts {
     const standbyFile = this.settings.standbyFile;
+    const first = this.lanes[0]!;
+    const queue = { normal: 0, bigfile: 0 };
+    for (const lane of this.lanes) {
+      const d = lane.queue.depths();
+      queue.normal += d.normal;
+      queue.bigfile += d.bigfile;
+    }
     return {
       status: this.status.value,
-      iteration: this.iteration,
+      iteration: first.iteration,
       paused: this.paused,
       standby: standbyFile !== undefined && lstatSync(bytesOf(standbyFile), { throwIfNoEntry: false }) !== undefined,
       initialSyncDone: this.initialSyncDone,
-      running: this.running,
-      queue: this.queue.depths(),
+      running: this.lanes.reduce((n, lane) => n + lane.running, 0),
+      queue,
       watchedDirs: this.monitor?.watchedDirs,
       lastSync: this.lastResult,
-      deletionStrategy: this.handler.deletionStrategy,
+      deletionStrategy: first.handler.deletionStrategy,
+      destinations: this.lanes.map((lane) => lane.facts()),
     };
   }
 
-  /** The queued entries (O(queue); the control socket's queue and the JSON status file). */
+  /** The queued entries of the first destination (O(queue); the control socket's queue and the JSON status file). */
   queued(): QueuedEntry[] {
-    return this.queue.snapshot();
+    return this.lanes[0]!.queue.snapshot();
   }
 
   /** What a state dump (signal 29) shows. */
@@ -396,8 +320,8 @@ export class Daemon {
     return {
       label: this.settings.label,
       status: this.status.value,
-      iteration: this.iteration,
-      queue: this.queue.snapshot(),
+      iteration: this.lanes[0]!.iteration,
+      queue: this.lanes[0]!.queue.snapshot(),
       watchedDirs: this.monitor?.listWatchedDirs?.(),
     };
   }
@@ -413,11 +337,8 @@ export class Daemon {
     if (this.stopping || this.finishing) return;
     this.intake.rules = RuleSet.loadOrEmpty(next.rulesFile && nativeString(next.rulesFile)); // may throw: nothing changed yet
     this.settings = next;
-    this.queue.setDelays(queueOptions(next));
     this.intake.needSize = needsSize(next);
-    await this.handler.close();
-    this.handler = createHandler(next, () => this.stopping);
-    await this.handler.open?.();
+    for (const lane of this.lanes) await lane.reconfigure(next);
     if (this.initialSyncDone) this.schedule();
   }
 
@@ -449,16 +370,9 @@ export class Daemon {
     log.notice('SIGQUIT: finishing running handlers, then exiting');
     this.status.set('preexit');
     const lastSync = this.settings.syncOnQuit && this.initialSyncDone;
-    this.alarm.cancel();
+    for (const lane of this.lanes) lane.cancel();
     while (this.syncing) await sleep(20);
-    if (lastSync && this.queue.size > 0) {
-      const changes = this.intake.release(this.queue.take(Date.now(), true));
-      if (changes.length > 0) {
-        await this.runHandler((context) => this.handler.sync(changes, this.intake.excludedList(), context)).catch((e) =>
-          this.fail(e),
-        );
-      }
-    }
+    if (lastSync) await Promise.all(this.lanes.map((lane) => lane.syncQueuedNow())).catch((e) => this.fail(e));
     await allExited();
     await this.finishNormally();
   }
@@ -467,7 +381,7 @@ export class Daemon {
   fullResync(reason: FullSyncReason = 'signal', path: RelPath = ''): void {
     log.notice(`${reason === 'signal' ? 'SIGUSR2' : 'control socket'}: ${path === '' ? 'full resync' : `resync of ${showPath(path)}`} queued`);
     if (path === '') this.events.fullSyncQueued?.(reason);
-    this.queue.add({ path, mask: IN.Q_OVERFLOW, recursive: true }, undefined, this.syncing);
+    for (const lane of this.lanes) lane.add({ path, mask: IN.Q_OVERFLOW, recursive: true }, undefined);
     if (this.initialSyncDone) this.schedule();
   }
 
@@ -494,17 +408,14 @@ export class Daemon {
   private async finishNormally(): Promise<void> {
     if (this.stopping || this.finishing) return;
     this.finishing = true;
-    this.alarm.cancel();
+    for (const lane of this.lanes) lane.cancel();
     clearTimeout(this.settleTimer);
     try {
       if (this.initialSyncDone && this.settings.preExitHook) {
         this.status.set('preexit');
         await runHook(this.settings.preExitHook, this.settings.label, 'pre-exit hook');
         await new Promise((r) => setTimeout(r, NO_EVENTS_SETTLE_MS));
-        const changes = this.intake.release(this.queue.take(Date.now(), true));
-        if (changes.length > 0) {
-          await this.runHandler((context) => this.handler.sync(changes, this.intake.excludedList(), context));
-        }
+        await Promise.all(this.lanes.map((lane) => lane.syncQueuedNow()));
       }
       this.exitHookAtShutdown = this.initialSyncDone;
       this.finish(0, '');
@@ -516,7 +427,7 @@ export class Daemon {
   private finish(code: number, reason: string): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.alarm.cancel();
+    for (const lane of this.lanes) lane.cancel();
     clearTimeout(this.settleTimer);
     this.endResolve({ code, reason });
   }
@@ -527,9 +438,8 @@ export class Daemon {
       await allExited();
       await runHook(this.settings.exitHook, this.settings.label, 'exit hook');
     }
-    await this.handler.close();
+    for (const lane of this.lanes) await lane.handler.close();
     this.intake.close();
     await this.monitor?.close();
   }
 }
-

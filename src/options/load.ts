@@ -18,7 +18,7 @@ import { nearestConfigKey } from './nearest.js';
 import { checkIds } from './ids.js';
 import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
-import { refuseConflicts, refuseThreadingConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
+import { refuseConflicts, refuseMultiDestinationConflicts, refuseThreadingConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
 import { checkHooks, checkWatchDir, refuseOverlap, resolveDestination } from './paths.js';
 
 const TABLE = OPTIONS as readonly OptionSpec[];
@@ -99,6 +99,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   resolveDestination(c);
   refuseOverlap(c);
   requireDestinationIfUsed(c);
+  refuseMultiDestinationConflicts(c);
   refuseConflicts(c);
   refuseThreadingConflicts(c);
   if (!env.hooksCheckedBefore) checkHooks(c);

@@ -35,16 +35,21 @@ export function checkWatchDir(c: CollectedOptions): void {
  * `rsync://…`) are kept as written.
  */
 export function resolveDestination(c: CollectedOptions): void {
-  const dest = c.value('destination-dir');
-  if (typeof dest !== 'string' || isRemote(dest)) return;
-  const absolute = path.resolve(dest);
-  let resolved = absolute;
-  try {
-    resolved = fs.realpathSync(bytes(absolute), { encoding: 'buffer' }).toString('latin1');
-  } catch {
-    // not there yet: rsync will create it
+  c.destinations = c.destinations.map((dest) => {
+    if (isRemote(dest)) return dest;
+    try {
+      return fs.realpathSync(bytes(path.resolve(dest)), { encoding: 'buffer' }).toString('latin1');
+    } catch {
+      return path.resolve(dest); // not there yet: rsync will create it
+    }
+  });
+  if (c.destinations.length > 0) c.correct('destination-dir', c.destinations[0]!);
+  const seen = new Set<string>();
+  for (const dest of c.destinations) {
+    const key = isRemote(dest) ? dest : withSlash(dest);
+    if (seen.has(key)) throw new OptionError(`${c.nameOf(optionByLong('destination-dir')!)}: "${dest}" is given twice`);
+    seen.add(key);
   }
-  c.correct('destination-dir', resolved);
 }
 
 /**
@@ -56,16 +61,26 @@ export function resolveDestination(c: CollectedOptions): void {
  */
 export function refuseOverlap(c: CollectedOptions): void {
   const watch = c.value('watch-dir');
-  const dest = c.value('destination-dir');
-  if (typeof watch !== 'string' || typeof dest !== 'string' || isRemote(dest)) return;
+  if (typeof watch !== 'string') return;
+  const dName = c.nameOf(optionByLong('destination-dir')!);
   const w = withSlash(watch);
-  const d = withSlash(resolveThroughAncestor(path.resolve(dest)));
-  const relation = w === d ? 'they are the same directory' : d.startsWith(w) ? 'the destination is inside the watched tree' : w.startsWith(d) ? 'the watched tree is inside the destination' : null;
-  if (relation === null) return;
-  throw new OptionError(
-    `${c.nameOf(optionByLong('watch-dir')!)} "${watch}" and ${c.nameOf(optionByLong('destination-dir')!)} "${dest}" overlap ` +
-      `(${relation}); give a destination outside the watched tree and the watched tree outside the destination`,
-  );
+  const locals = c.destinations.filter((dest) => !isRemote(dest)).map((dest) => ({ dest, d: withSlash(resolveThroughAncestor(path.resolve(dest))) }));
+  for (const { dest, d } of locals) {
+    const relation = w === d ? 'they are the same directory' : d.startsWith(w) ? 'the destination is inside the watched tree' : w.startsWith(d) ? 'the watched tree is inside the destination' : null;
+    if (relation === null) continue;
+    throw new OptionError(
+      `${c.nameOf(optionByLong('watch-dir')!)} "${watch}" and ${dName} "${dest}" overlap ` +
+        `(${relation}); give a destination outside the watched tree and the watched tree outside the destination`,
+    );
+  }
+  // two destinations, one inside the other: each one's --delete would remove the other's copy
+  for (const a of locals) {
+    for (const b of locals) {
+      if (a !== b && b.d.startsWith(a.d)) {
+        throw new OptionError(`${dName}: "${b.dest}" is inside the other destination "${a.dest}"; give destinations apart from each other`);
+      }
+    }
+  }
 }
 
 /** The real path of `p`, or of its nearest existing ancestor with the missing rest appended. */

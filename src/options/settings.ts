@@ -41,6 +41,8 @@ export interface SettingsExtras {
   handlerArgs: string[] | null;
   /** the initial sync's handler arguments (config key `---`), substituted like handlerArgs; null = not given */
   initialHandlerArgs: string[] | null;
+  /** Every destination (`-D` repeated, or the config key's list), resolved; the first is `destinationDir`. */
+  destinations: readonly string[];
   /** Text of every option that was set (long name → value), as `%option-name%` expands. */
   rawValues: Readonly<Record<string, string>>;
   /** Warnings found while loading (unknown config keys, -K without a config file); the caller logs them. */
@@ -70,6 +72,7 @@ export function toSettings(c: CollectedOptions): Settings {
   }
   out['handlerArgs'] = c.handlerArgs === null ? null : [...c.handlerArgs];
   out['initialHandlerArgs'] = c.initialHandlerArgs === null ? null : [...c.initialHandlerArgs];
+  out['destinations'] = [...c.destinations];
   out['rawValues'] = Object.fromEntries(c.raw);
   out['warnings'] = [...c.warnings];
   // The one place the table-derived type meets the runtime object built from the same table.

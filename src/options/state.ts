@@ -11,6 +11,16 @@ export type OptionOrigin =
   | { readonly kind: 'cli'; readonly spelled: string }
   | { readonly kind: 'config'; readonly file: string; readonly line: number; readonly block: string };
 
+const DESTINATION = 'destination-dir';
+
+/** A config file's destination list: commas separate, `\,` is a comma in a path. */
+function splitDestinations(text: string): string[] {
+  return text
+    .split(/(?<!\\),/)
+    .map((d) => d.replace(/\\,/g, ',').trim())
+    .filter((d) => d !== '');
+}
+
 /** Mutable collection of option values while loading settings. */
 export class CollectedOptions {
   private readonly values = new Map<string, OptionValue>();
@@ -23,6 +33,12 @@ export class CollectedOptions {
   initialHandlerArgs: string[] | null = null;
   /** problems that are not errors (unknown config keys, -K without a file), logged once the log is set up */
   readonly warnings: string[] = [];
+  /**
+   * Every destination (`-D` is repeatable on the command line; the config
+   * key takes a comma-separated list, `\,` for a comma in a path); the
+   * option's own value is the first, which `%destination-dir%` names.
+   */
+  destinations: string[] = [];
 
   /** `%name%` lookup over the options set so far. */
   readonly lookup = (name: string): string | undefined => this.raw.get(name);
@@ -45,6 +61,12 @@ export class CollectedOptions {
 
   /** Apply one occurrence (text already substituted; null = no argument). */
   apply(spec: OptionSpec, text: string | null, origin: OptionOrigin, fail: ValueFailure): void {
+    if (spec.long === DESTINATION) {
+      const given = text === null || text === '' ? [] : origin.kind === 'cli' ? [text] : splitDestinations(text);
+      // on the command line each -D adds one ("-D ''" clears them); a config file gives them all at once
+      this.destinations = origin.kind === 'cli' && given.length > 0 ? [...this.destinations, ...given] : given;
+      text = this.destinations[0] ?? text;
+    }
     this.values.set(spec.long, foldValue(spec, this.value(spec.long), text, fail));
     this.origins.set(spec.long, origin);
     if (text !== null) this.raw.set(spec.long, text);
@@ -52,6 +74,7 @@ export class CollectedOptions {
 
   /** Replace a value after the fact (paths made absolute); keeps the origin. */
   correct(long: string, value: string): void {
+    if (long === DESTINATION) this.destinations[0] = value;
     this.values.set(long, value);
     this.raw.set(long, value);
   }

@@ -51,14 +51,9 @@ export function requireBasics(c: CollectedOptions): void {
  */
 export function requireDestinationIfUsed(c: CollectedOptions): void {
   if (c.value('destination-dir') !== undefined) return;
-  const given = c.handlerArgs !== null && c.handlerArgs.length > 0 ? c.handlerArgs : null;
+  if (!argumentsUseDestination(c)) return;
   const mode = c.value('mode');
-  const defaults = typeof mode === 'string' ? optionByLong('--')?.defaultByMode?.[mode] : undefined;
-  const uses = given !== null
-    ? given.some((a) => refersTo(a, 'destination-dir'))
-    : defaults !== undefined && refersTo(defaults, 'destination-dir');
-  if (!uses) return;
-  const which = given !== null ? 'the sync handler arguments use' : `the default arguments of mode "${String(mode)}" use`;
+  const which = c.handlerArgs !== null && c.handlerArgs.length > 0 ? 'the sync handler arguments use' : `the default arguments of mode "${String(mode)}" use`;
   throw new OptionError(
     `--destination-dir (-D) is not set, but ${which} %destination-dir%; give -D DEST or handler arguments after "--" that name the destination`,
   );
@@ -130,4 +125,34 @@ export function refuseThreadingConflicts(c: CollectedOptions): void {
 
 function isOn(v: unknown): boolean {
   return typeof v === 'number' && v > 0;
+}
+
+/**
+ * Several destinations: each gets its own runs of the handler, told apart
+ * only by `%destination-dir%`, so the arguments must use it; the module
+ * modes have no arguments. --modification-signature keeps one cache of
+ * what was synced, which cannot serve several destinations at their own
+ * pace.
+ */
+export function refuseMultiDestinationConflicts(c: CollectedOptions): void {
+  if (c.destinations.length < 2) return;
+  const name = c.nameOf(optionByLong('destination-dir')!);
+  const mode = c.value('mode');
+  if (mode === 'so' || mode === 'rsyncso') throw new OptionError(`${name}: several destinations are not possible with --mode=${mode} (a module syncs where it wants)`);
+  if (!argumentsUseDestination(c)) {
+    throw new OptionError(`${name}: ${c.destinations.length} destinations, but the handler arguments do not use %destination-dir%, so every destination would get the same run; name it in the arguments`);
+  }
+  const signature = c.value('modification-signature');
+  if (Array.isArray(signature) && signature.length > 0) {
+    throw new OptionError(`--modification-signature: not possible with several destinations (one cache of what was synced cannot serve each destination's pace); use one destination`);
+  }
+}
+
+/** The handler arguments in use (the user's, or the mode's defaults) name %destination-dir%. */
+function argumentsUseDestination(c: CollectedOptions): boolean {
+  const given = c.handlerArgs !== null && c.handlerArgs.length > 0 ? c.handlerArgs : null;
+  if (given !== null) return given.some((a) => refersTo(a, 'destination-dir'));
+  const mode = c.value('mode');
+  const defaults = typeof mode === 'string' ? optionByLong('--')?.defaultByMode?.[mode] : undefined;
+  return defaults !== undefined && refersTo(defaults, 'destination-dir');
 }

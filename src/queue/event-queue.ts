@@ -321,6 +321,12 @@ export class EventQueue {
     this.thresholdBigfile = options.thresholdBigfile;
   }
 
+  /** ms time of the oldest waiting window (a destination's lag), or undefined when empty (O(1); may be early, see DelayClass.firstAt). */
+  oldestAt(): number | undefined {
+    const oldest = Math.min(this.normal.entries.size > 0 ? this.normal.firstAt : Infinity, this.bigfile.entries.size > 0 ? this.bigfile.firstAt : Infinity);
+    return oldest === Infinity ? undefined : oldest;
+  }
+
   /** Queued entries per delay class (O(1), for status and metrics). */
   depths(): { normal: number; bigfile: number } {
     return { normal: this.normal.entries.size, bigfile: this.bigfile.entries.size };
@@ -371,7 +377,7 @@ export class EventQueue {
 }
 
 /** A set of paths, as far as atOrBelowAny needs one (a Set, or a Map's keys). */
-interface PathSet {
+export interface PathSet {
   has(path: RelPath): boolean;
   readonly size: number;
 }

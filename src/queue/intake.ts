@@ -13,6 +13,9 @@ import { SourceTree } from '../tree/source.js';
 import { walkBelow, type WalkVisit } from '../tree/walk-below.js';
 import { IN, WalkDecision, type FsEvent, type RelPath } from '../types.js';
 import type { Change, EventQueue } from './event-queue.js';
+
+/** Where the intake puts changes: the one destination's queue, or every destination's (the daemon's fan-out). */
+export type QueueTarget = Pick<EventQueue, 'add'>;
 import { SignatureCache } from './signature.js';
 
 /** What is noted of an excluded object (see ExcludedObject): bits. */
@@ -37,7 +40,7 @@ export class Intake {
    * field mask (0: off).
    */
   constructor(
-    private readonly queue: EventQueue,
+    private readonly queue: QueueTarget,
     watchDir: string,
     public rules: RuleSet,
     public needSize: boolean,
