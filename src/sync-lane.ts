@@ -105,6 +105,8 @@ export class SyncLane {
   lastResult: SyncResult | undefined;
   /** out of tries without --ignore-failures: this destination gets nothing more */
   gaveUp = false;
+  /** runs under way: how many changed paths each carries (a whole-tree run counts one) and since when they wait */
+  private readonly inFlight = new Set<{ paths: number; since: number }>();
 
   /** `label`: how logs name it ('' with one destination) */
   constructor(
@@ -240,6 +242,8 @@ export class SyncLane {
     this.running++;
     const startedAt = Date.now();
     let error: string | undefined;
+    const flight = { paths: what.full ? 1 : what.paths, since: what.eventTimes.length > 0 ? Math.min(...what.eventTimes) : startedAt };
+    this.inFlight.add(flight);
     const over = this.host.intake.syncing(roots); // `roots`: what the run syncs with all below it
     this.lastSyncStart = Date.now();
     // each run its own iteration number, taken when it starts (runs may overlap with -p)
@@ -261,11 +265,12 @@ export class SyncLane {
         this.host.laneGaveUp(this, err); // throws when no destination is left
         return false;
       }
-      this.health = 'retrying';
+      if (this.health !== 'needs-full-sync') this.health = 'retrying'; // one that owes the whole tree still does
       log.error(`${this.prefix()}${err.message} (--ignore-failures: going on)`);
       return false;
     } finally {
       over();
+      this.inFlight.delete(flight);
       this.running--;
       this.lastSyncEnd = Date.now();
       const result: SyncResult = {
@@ -303,13 +308,19 @@ export class SyncLane {
     await this.open();
   }
 
+  /** Health, backlog (waiting and under way) and lag (age of the oldest change not synced yet). */
   facts(): LaneFacts {
-    const oldest = this.queue.oldestAt();
+    let backlog = this.queue.size;
+    let oldest = this.queue.oldestAt() ?? Infinity;
+    for (const f of this.inFlight) {
+      backlog += f.paths;
+      oldest = Math.min(oldest, f.since);
+    }
     return {
       destination: this.destination,
       health: this.health,
-      backlog: this.queue.size,
-      lagMs: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest),
+      backlog,
+      lagMs: oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest),
       lastError: this.lastError,
       lastSync: this.lastResult,
     };

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { nativeString } from '../bytes.js';
 import { VERSION } from '../options/index.js';
 import { RuleAction } from '../rules/index.js';
-import type { Daemon, SyncResult } from '../daemon.js';
+import type { Daemon, LaneFacts, SyncResult } from '../daemon.js';
 import type { QueuedEntry } from '../queue/index.js';
 import type { RelPath } from '../types.js';
 import { checkPrivateDir } from '../safe-files.js';
@@ -57,6 +57,30 @@ export interface StatusReport {
   uptimeSeconds: number;
   mode: string;
   rsync: { version: string | null; deletionStrategy: string | null };
+  /** each destination (-D): health, backlog, lag (age of the oldest unsynced change), last error */
+  destinations: DestinationReport[];
+}
+
+/** One destination as clients see it. */
+export interface DestinationReport {
+  destination: string;
+  health: string;
+  backlog: number;
+  lagMs: number;
+  lastError: string | null;
+  lastSync: SyncReport | null;
+}
+
+/** A destination's facts as the socket and the JSON status file report them. */
+export function destinationReport(f: LaneFacts): DestinationReport {
+  return {
+    destination: Buffer.from(f.destination, 'latin1').toString('utf8'),
+    health: f.health,
+    backlog: f.backlog,
+    lagMs: f.lagMs,
+    lastError: f.lastError ?? null,
+    lastSync: f.lastSync ? syncReport(f.lastSync) : null,
+  };
 }
 
 /** A queued entry as clients see it (paths as UTF-8 text, invalid bytes replaced). */
@@ -128,6 +152,7 @@ export class DaemonControl {
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       mode: String(settings.mode),
       rsync: { version: await this.rsyncVersionOnce(), deletionStrategy: facts.deletionStrategy ?? null },
+      destinations: facts.destinations.map(destinationReport),
     };
   }
 

@@ -37,6 +37,12 @@ export function statusText(st: StatusReport): string {
   if (st.rsync.version !== null || st.rsync.deletionStrategy !== null) {
     lines.push(`  rsync ${st.rsync.version ?? '?'}; deletions: ${st.rsync.deletionStrategy ?? 'not chosen yet'}`);
   }
+  if (st.destinations.length > 1) {
+    for (const d of st.destinations) {
+      const lag = d.backlog > 0 ? `, ${d.backlog} waiting, lag ${(d.lagMs / 1000).toFixed(1)} s` : '';
+      lines.push(`  destination ${d.destination}: ${d.health}${lag}${d.lastError && d.health !== 'ok' ? `; last error: ${d.lastError}` : ''}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -86,6 +86,17 @@ export class Metrics {
     gauge('clsync_iteration', 'Syncs started so far', (f) => f.iteration);
     gauge('clsync_last_sync_end_timestamp_seconds', 'When the last sync ended', (f) => (f.lastSync ? (f.lastSync.startedAt + f.lastSync.durationMs) / 1000 : undefined));
     gauge('clsync_ready', '1 once the initial sync is done', (f) => (f.initialSyncDone ? 1 : 0));
+    const perDestination = (name: string, help: string, read: (d: DaemonFacts['destinations'][number]) => number): void => {
+      new Gauge({
+        name, help, labelNames: ['destination'], registers,
+        collect() {
+          for (const d of facts().destinations) this.set({ destination: Buffer.from(d.destination, 'latin1').toString('utf8') }, read(d));
+        },
+      });
+    };
+    perDestination('clsync_destination_backlog', 'Changed paths waiting for this destination', (d) => d.backlog);
+    perDestination('clsync_destination_lag_seconds', 'Age of the oldest change not yet synced to this destination', (d) => d.lagMs / 1000);
+    perDestination('clsync_destination_up', '1 while the destination syncs (ok), 0 while it is retried, given up or owes a full sync', (d) => (d.health === 'ok' ? 1 : 0));
   }
 
   /** A kernel batch came in: count it by kind (one pass, one counter update per kind). */

@@ -10,7 +10,7 @@
 import { log } from '../log.js';
 import { replaceAtomically } from '../safe-files.js';
 import type { Daemon } from '../daemon.js';
-import { syncReport } from './control.js';
+import { syncReport, destinationReport } from './control.js';
 
 /** Queued paths listed in the report; a longer queue is counted, not listed. */
 export const QUEUED_PATHS_MAX = 100;
@@ -39,6 +39,7 @@ export function statusJson(daemon: Daemon): string {
     queue: { ...facts.queue, ...(queued ? { paths: queued } : {}) },
     watchedDirs: facts.watchedDirs ?? null,
     lastSync: facts.lastSync ? syncReport(facts.lastSync) : null,
+    destinations: facts.destinations.map(destinationReport),
   }, null, 2) + '\n';
 }
 

@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, rmSync, writeFileSync, renameSync, existsSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
-import { startClsync, runClsync, type ClsyncRun } from '../helpers/clsync.js';
+import { execFileSync } from 'node:child_process';
+import { CLSYNC_BIN, startClsync, runClsync, type ClsyncRun } from '../helpers/clsync.js';
 import { compareTrees } from '../helpers/compare.js';
 import { tempDir, waitFor } from '../helpers/tree.js';
 
@@ -58,7 +59,8 @@ test('a destination that is down holds back no other, and catches up when it ret
   const up = join(base.path, 'up');
   const gone = join(base.path, 'gone'); // the parent is missing: rsync cannot create the destination
   const down = join(gone, 'dst');
-  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${up}`, `-D${down}`, '-w0', '-t0', '-T0', '--ignore-failures']);
+  const sock = join(base.path, 'ctl.sock');
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${up}`, `-D${down}`, '-w0', '-t0', '-T0', '--ignore-failures', `--socket=${sock}`]);
   try {
     assert.ok(await waitFor(() => equal(src, up), 10_000), run.output());
     // while the second is down: every write reaches the first quickly
@@ -72,6 +74,15 @@ test('a destination that is down holds back no other, and catches up when it ret
     delays.sort((a, b) => a - b);
     assert.ok(delays[Math.floor(delays.length / 2)]! < 500, `median latency at the live destination ${delays.join(',')} ms`);
     assert.equal(existsSync(down), false);
+    // the control socket and `clsync ctl` report each destination's health, backlog and lag
+    const st = JSON.parse(execFileSync(process.execPath, [CLSYNC_BIN, 'ctl', sock, 'status', '--json'], { encoding: 'utf8' })) as {
+      destinations: Array<{ destination: string; health: string; backlog: number; lagMs: number; lastError: string | null }>;
+    };
+    assert.equal(st.destinations.length, 2);
+    assert.deepEqual([st.destinations[0]!.destination, st.destinations[0]!.health, st.destinations[0]!.backlog], [up, 'ok', 0]);
+    assert.match(st.destinations[1]!.health, /^(retrying|needs-full-sync)$/, 'down since the start: it owes the whole tree');
+    assert.ok(st.destinations[1]!.backlog > 0 && st.destinations[1]!.lagMs > 0 && st.destinations[1]!.lastError !== null, JSON.stringify(st.destinations[1]));
+    assert.match(execFileSync(process.execPath, [CLSYNC_BIN, 'ctl', sock, 'status'], { encoding: 'utf8' }), /destination .*gone\/dst: (retrying|needs-full-sync), \d+ waiting, lag/);
     mkdirSync(gone); // it returns
     assert.ok(await waitFor(() => equal(src, down) && equal(src, up), 15_000), `${compareTrees(src, down).join('\n')}\n${run.output()}`);
     assert.equal(run.child.exitCode, null, run.output());
@@ -142,19 +153,29 @@ test('--backlog-limit: a destination far behind has its backlog folded into dire
   const base = tempDir('clsync-dests-');
   const src = join(base.path, 'src');
   mkdirSync(src);
+  for (let d = 0; d < 10; d++) {
+    mkdirSync(join(src, `d${d}`, 'sub'), { recursive: true });
+    for (let f = 0; f < 10; f++) writeFileSync(join(src, `d${d}`, 'sub', `f${f}`), `${d}/${f}\n`);
+  }
   const up = join(base.path, 'up');
   const gone = join(base.path, 'gone');
   const down = join(gone, 'dst');
   const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${up}`, `-D${down}`, '-w0', '-t0', '-T0', '--ignore-failures', '--backlog-limit=20']);
   try {
     assert.ok(await waitFor(() => equal(src, up), 10_000), run.output());
-    for (let d = 0; d < 10; d++) {
-      mkdirSync(join(src, `d${d}`, 'sub'), { recursive: true });
-      for (let f = 0; f < 10; f++) writeFileSync(join(src, `d${d}`, 'sub', `f${f}`), `${d}/${f}\n`);
-    }
-    assert.ok(await waitFor(() => /more than 20 changed paths wait \(--backlog-limit\): folded/.test(run.output()), 10_000), run.output());
     mkdirSync(gone);
-    assert.ok(await waitFor(() => equal(src, down) && equal(src, up), 20_000), `${compareTrees(src, down).join('\n')}\n${run.output()}`);
+    assert.ok(await waitFor(() => equal(src, down), 10_000), run.output());
+    rmSync(gone, { recursive: true }); // down again, now with every file at the destination
+    // 100 files changed in 10 directories: 100 entries for the down destination
+    for (let d = 0; d < 10; d++) for (let f = 0; f < 10; f++) writeFileSync(join(src, `d${d}`, 'sub', `f${f}`), `changed ${d}/${f}\n`);
+    rmSync(join(src, 'd3', 'sub', 'f7'));
+    assert.ok(await waitFor(() => /more than 20 changed paths wait \(--backlog-limit\): folded into \d+ directories/.test(run.output()), 10_000), run.output());
+    assert.ok(await waitFor(() => equal(src, up), 10_000), run.output());
+    mkdirSync(gone); // back, empty: the folded backlog alone must not lose anything (the rest comes from the full resync below)
+    assert.ok(await waitFor(() => ['d0', 'd5', 'd9'].every((d) => existsSync(join(down, d, 'sub', 'f9'))), 20_000), run.output());
+    for (let d = 0; d < 10; d++) {
+      assert.ok(compareTrees(join(src, `d${d}`), join(down, `d${d}`)).length === 0, `d${d}: ${compareTrees(join(src, `d${d}`), join(down, `d${d}`)).join('\n')}`);
+    }
   } finally {
     await stop(run);
     base.remove();
