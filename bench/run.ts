@@ -26,8 +26,9 @@ import type { BenchConfig, Figures, PhaseContext } from './phases/context.js';
 import { idlePhase } from './phases/idle.js';
 import { latencyPhase } from './phases/latency.js';
 import { startupPhase } from './phases/startup.js';
+import { multiDestinationBench } from './multi.js';
 
-const RUNNING_PHASES: Record<Exclude<PhaseName, 'startup'>, (ctx: PhaseContext) => Promise<Figures>> = {
+const RUNNING_PHASES: Record<Exclude<PhaseName, 'startup' | 'multi'>, (ctx: PhaseContext) => Promise<Figures>> = {
   idle: idlePhase,
   latency: latencyPhase,
   churn: churnPhase,
@@ -63,6 +64,7 @@ async function runTool(tool: ToolName, config: BenchConfig, phases: PhaseName[],
     const ctx: PhaseContext = { tool, config, paths, daemon, log: new RsyncLog(logPath), model, content };
     for (const phase of PHASE_NAMES.filter((p) => phases.includes(p))) {
       const t0 = wallNow();
+      if (phase === 'multi') continue; // once for all sizes (main)
       const figures = phase === 'startup' ? await startupPhase(ctx, spawnedAt) : await RUNNING_PHASES[phase](ctx);
       result[phase] = figures;
       console.log(`  ${TOOL_LABELS[tool]} ${phase} (${((wallNow() - t0) / 1000).toFixed(1)} s): ${JSON.stringify(figures)}`);
@@ -109,7 +111,9 @@ async function main(args: BenchArgs): Promise<void> {
   const versions = toolVersions(tools);
   const outDir = args.outDir ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
   console.log(`tools: ${tools.map((t) => `${TOOL_LABELS[t]} (${versions[t]})`).join(', ')}; ${versions.rsync}`);
-  for (const size of args.sizes) {
+  // --only multi: the several-destinations scenario alone, no generated trees
+  const sizes = args.phases.some((p) => p !== 'multi') ? args.sizes : [];
+  for (const size of sizes) {
     const config: BenchConfig = {
       size,
       seed: args.seed,
@@ -142,6 +146,12 @@ async function main(args: BenchArgs): Promise<void> {
       environment: env,
       rounds,
     });
+    console.log(`\nresults: ${path.relative(process.cwd(), file)}\n`);
+  }
+  if (args.phases.includes('multi')) {
+    const multi = await multiDestinationBench(tools, args.base);
+    const file = path.join(outDir, `${new Date().toISOString().slice(0, 10)}-multi.json`);
+    fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), versions, environment: environment(), results: multi }, null, 2) + '\n');
     console.log(`\nresults: ${path.relative(process.cwd(), file)}\n`);
   }
 }

@@ -2,7 +2,7 @@
 import { TOOL_NAMES, type ToolName } from './tools.js';
 
 /** Phase names accepted by `--only`, in the order they run. */
-export const PHASE_NAMES = ['startup', 'idle', 'latency', 'churn', 'burst'] as const;
+export const PHASE_NAMES = ['startup', 'idle', 'latency', 'churn', 'burst', 'multi'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /** Parsed options. */
@@ -25,7 +25,7 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [options]
   --size LIST        tree sizes in files: 100k, 300k, 1M or numbers (default 100k)
   --tools LIST       ${TOOL_NAMES.join(',')} (default all)
-  --only LIST        ${PHASE_NAMES.join(',')} (default all; startup always runs)
+  --only LIST        ${PHASE_NAMES.join(',')} (default all; startup always runs; multi: several destinations, once after the sizes)
   --rounds N         alternate the tools N times, report medians (default 1)
   --seed N           seed of the generated trees and churn (default 1)
   --burst N          files in the burst (default 200000)
