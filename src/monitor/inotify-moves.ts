@@ -101,7 +101,8 @@ export function exchangeAfter(buf: Buffer, off: number, end: number, from: Pendi
  * not know are pushed to `newDirs` to be walked as new, and each name gets
  * one event in `batch`: MOVED_TO with `exchangedWith` (see FsEvent). False
  * (nothing done) when it cannot be an exchange after all; 'stale' (nothing
- * done, the events are the rescan's) when the table is behind the tree.
+ * done, the events are the rescan's) when the table is behind the tree, or
+ * cannot tell an exchange from two renames back and forth.
  */
 export function swapExchanged(
   watches: InotifyWatches,
@@ -129,9 +130,11 @@ export function swapExchanged(
   // exchange both names exist. Looked at only when a directory is unknown (walking it could clash),
   // and only between two directories: rename(2) never puts a directory over a file or back, so a
   // directory and a file in these records are an exchange (by now a later rename may have moved a
-  // name away: fuzz seed 1183).
+  // name away: fuzz seed 1183). With a name gone now, either may have happened (an exchange, then
+  // a rename of one of the two: fuzz seed 492): pairing the records as two renames would put the
+  // known directory's watch back at its old name, so the tree is walked again instead.
   if (aIsDir === bIsDir && ((aIsDir && nodeA === NO_NODE) || (bIsDir && nodeB === NO_NODE))) {
-    if (!lstatEventPath(source, from.path) || !lstatEventPath(source, pathB)) return false;
+    if (!lstatEventPath(source, from.path) || !lstatEventPath(source, pathB)) return nodeA === NO_NODE && nodeB === NO_NODE ? false : 'stale';
   }
   if (nodeA !== NO_NODE) table.rename(nodeA, parentA, SWAP_NAME);
   if (nodeB !== NO_NODE) watches.renameDir(nodeB, parentA, from.name, from.path);

@@ -301,7 +301,7 @@ export class InotifyMonitor implements Monitor, WalkHost {
           break;
         }
         const swapped = typeof exchange === 'object' && swapExchanged(watches, this.source, batch, newDirs, from, node, name, path, exchange.r3);
-        if (swapped === 'stale') rescan ??= `the watch table was behind the tree (an exchange of ${showPath(from.path)} with a directory it held below it): walking the tree again`;
+        if (swapped === 'stale') rescan ??= `the watch table cannot follow the renames of ${showPath(from.path)} and ${showPath(path)} (an exchange with a directory it held below it, or with a name renamed again since): walking the tree again`;
         if (swapped && typeof exchange === 'object') {
           off = exchange.r4.next;
           continue;
