@@ -313,3 +313,31 @@ test('refusals name the option: splitting-only rights without splitting, and a s
     base.remove();
   }
 });
+
+test('--detach-ipc=1 and --detach-miscellanea: the daemon and its handler in IPC (and UTS) namespaces of their own', { skip: !ROOT }, async () => {
+  const { base, src } = tempSrcDst('clsync-priv-');
+  writeFileSync(join(src, 'f'), 'x');
+  const own = (kind: string): string => readlinkSync(`/proc/self/ns/${kind}`);
+  try {
+    for (const [extra, kinds] of [
+      [['--detach-ipc=1'], ['ipc']],
+      [['--detach-miscellanea'], ['ipc', 'uts']],
+    ] as const) {
+      const run = startClsync([`-W${src}`, '-w0', '-t0', '-T0', ...extra, ...idHandler('echo "handler-ns $(readlink /proc/self/ns/ipc) $(readlink /proc/self/ns/uts)"')]);
+      try {
+        assert.ok(await waitFor(() => run.stdout().includes('handler-ns'), 10_000), run.output());
+        const [ipc, uts] = /^handler-ns (\S+) (\S+)$/m.exec(run.stdout())!.slice(1);
+        for (const kind of ['ipc', 'uts'] as const) {
+          const daemonNs = readlinkSync(`/proc/${run.child.pid}/ns/${kind}`);
+          const detached = (kinds as readonly string[]).includes(kind);
+          assert.equal(daemonNs !== own(kind), detached, `${extra.join(' ')}: the daemon's ${kind} namespace`);
+          assert.equal(kind === 'ipc' ? ipc : uts, daemonNs, `${extra.join(' ')}: the handler shares the daemon's ${kind} namespace`);
+        }
+      } finally {
+        await stop(run);
+      }
+    }
+  } finally {
+    base.remove();
+  }
+});
