@@ -205,3 +205,60 @@ test('several destinations: a config file list, and what cannot hold is refused 
   await refused(['-Mrsyncdirect', `-D${d1}`, `-D${d2}`, '--modification-signature=uid'], /--modification-signature: not possible with several destinations/);
   base.remove();
 });
+
+test('a destination whose disk fills is retried; the other goes on; once there is room it ends equal', { skip: process.getuid?.() !== 0 && 'needs root (mounts a small tmpfs)' }, async () => {
+  const base = tempDir('clsync-dests-');
+  const src = join(base.path, 'src');
+  mkdirSync(src);
+  writeFileSync(join(src, 'small'), 'small\n');
+  const roomy = join(base.path, 'roomy');
+  const disk = join(base.path, 'disk');
+  mkdirSync(disk);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'clsync-test-full', disk]);
+  const full = join(disk, 'dst');
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${roomy}`, `-D${full}`, '-w0', '-t0', '-T0', '--ignore-failures']);
+  try {
+    assert.ok(await waitFor(() => equal(src, roomy) && equal(src, full), 10_000), run.output());
+    writeFileSync(join(src, 'big'), Buffer.alloc(3 << 20, 7)); // does not fit
+    assert.ok(await waitFor(() => equal(src, roomy), 10_000), run.output());
+    assert.ok(await waitFor(() => /\[2:[^\]]*disk\/dst"\] .*failed/.test(run.output()), 10_000), run.output());
+    writeFileSync(join(src, 'after'), 'written while the other disk is full\n');
+    assert.ok(await waitFor(() => existsSync(join(roomy, 'after')), 5000), run.output());
+    execFileSync('mount', ['-o', 'remount,size=16m', disk]); // room again
+    assert.ok(await waitFor(() => equal(src, full), 15_000), `${compareTrees(src, full).join('\n')}\n${run.output()}`);
+  } finally {
+    await stop(run);
+    execFileSync('umount', ['-l', disk]);
+    base.remove();
+  }
+});
+
+test('the daemon restarted while a destination is down: the others get the initial sync, the down one catches up when it returns', async () => {
+  const base = tempDir('clsync-dests-');
+  const src = join(base.path, 'src');
+  mkdirSync(src);
+  writeFileSync(join(src, 'a'), 'a\n');
+  const up = join(base.path, 'up');
+  const gone = join(base.path, 'gone');
+  const down = join(gone, 'dst');
+  mkdirSync(gone);
+  const args = ['-Mrsyncdirect', `-W${src}`, `-D${up}`, `-D${down}`, '-w0', '-t0', '-T0', '--ignore-failures'];
+  let run = startClsync(args);
+  try {
+    assert.ok(await waitFor(() => equal(src, up) && equal(src, down), 10_000), run.output());
+    rmSync(gone, { recursive: true }); // down
+    writeFileSync(join(src, 'b'), 'b\n');
+    assert.ok(await waitFor(() => existsSync(join(up, 'b')), 5000), run.output());
+    await stop(run);
+    // changes while no daemon runs, then a new daemon with the destination still down
+    writeFileSync(join(src, 'c'), 'c\n');
+    rmSync(join(src, 'a'));
+    run = startClsync(args);
+    assert.ok(await waitFor(() => equal(src, up), 10_000), run.output());
+    mkdirSync(gone);
+    assert.ok(await waitFor(() => equal(src, down), 15_000), `${compareTrees(src, down).join('\n')}\n${run.output()}`);
+  } finally {
+    await stop(run);
+    base.remove();
+  }
+});
