@@ -7,11 +7,8 @@
 import { nativeString } from '../bytes.js';
 import { HandlerRunner, type RunContext } from '../exec/handler-runner.js';
 import type { PreparedCommand } from '../exec/run.js';
-import { rsyncMeaningFor, RSYNC_ROUTINE_STDERR } from '../rsync/index.js';
+import { rsyncMeaningFor, RSYNC_ROUTINE_STDERR, RSYNC_VANISHED } from '../rsync/index.js';
 import type { HandlerOptions } from './options.js';
-
-/** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
-const RSYNC_VANISHED = 24;
 
 /** One rsync run: `%RSYNC-ARGS%` and the per-run substitutions. */
 export interface RsyncRun {

@@ -64,6 +64,9 @@ export function rsyncExitMeaning(code: number, vanishedIsOk = true): RsyncExitMe
  */
 export const RSYNC_RACE_CODES: ReadonlySet<number> = new Set([23, 2]);
 
+/** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
+export const RSYNC_VANISHED = 24;
+
 /** Re-runs of a files-from run that ended with a race code before a full sync takes over. */
 export const RACE_RERUNS = 3;
 

@@ -5,11 +5,12 @@
  * handler must transfer written files without the quick check.
  */
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withMirror, pause } from '../helpers/mirror.js';
-import { rsyncWrapper, waitForLog } from '../helpers/faults.js';
+import { handlerScript, rsyncWrapper, waitForLog } from '../helpers/faults.js';
 import { tempDir } from '../helpers/tree.js';
 
 test(
@@ -104,5 +105,58 @@ test('same size, restored mtime, and rsync keeps racing: the whole-tree fallback
     );
   } finally {
     dir.remove();
+  }
+});
+
+/*
+ * Fuzz seed 140: the same rewrite, and while its content run reads it the
+ * parent directory is renamed away and back. The run finds the file gone
+ * (rsync's 24); in the seed, the next batch's recursive run then listed it
+ * as the partner of a new hard link and trusted the quick check against the
+ * destination's old copy. Vanished written files are now sent again with
+ * the next batch. This test drives the vanish and the re-send; the code
+ * before the fix converged here as well (the seed's exact interleaving of
+ * the renames with the batches could not be forced), so it guards the
+ * re-send, not the seed.
+ */
+test('same size, restored mtime, the parent renamed away and back while the content run reads it', async () => {
+  const scratch = tempDir('clsync-samesize-');
+  const marker = join(scratch.path, 'rename-now');
+  // the content run (--ignore-times) moves d away first, and back after rsync ended; then a new name of f
+  // in d: the next batch lists it in d's recursive run with its partner f, where the quick check holds
+  const handler = handlerScript(
+    join(scratch.path, 'rsync-renaming.sh'),
+    `if [ -e ${marker} ] && case "$*" in *--ignore-times*) true;; *) false;; esac; then\n` +
+      `  rm -f ${marker}; mv "$SRCDIR/d" "$SRCDIR/d-away"; rsync "$@"; code=$?; mv "$SRCDIR/d-away" "$SRCDIR/d"; ln "$SRCDIR/d/f" "$SRCDIR/d/g"; exit $code\nfi\nexec rsync "$@"`,
+  );
+  const env: Record<string, string> = {};
+  const standby = join(scratch.path, 'standby');
+  try {
+    await withMirror(
+      async (m) => {
+        mkdirSync(join(m.src, 'd'));
+        const file = join(m.src, 'd', 'f');
+        writeFileSync(file, 'AAAAAAAAAA');
+        await m.converge('setup');
+        await pause(200);
+        const ref = join(m.out, 'ref');
+        writeFileSync(ref, '');
+        execFileSync('touch', ['-r', file, ref]);
+        // every event of the rewrite in one batch (held back by the standby file), so the run that meets
+        // the renames is the only one that carries it
+        writeFileSync(standby, '');
+        await pause(1200);
+        writeFileSync(marker, '');
+        writeFileSync(file, 'BBBBBBBBBB');
+        execFileSync('touch', ['-r', ref, file]);
+        await pause(300);
+        unlinkSync(standby);
+        await m.converge('rewritten, its directory renamed away and back while the run read it', 8000);
+        assert.match(m.run.output(), /file has vanished: ".*\/d(\/f)?"/, 'the content run met the rename (else this test tests nothing)');
+      },
+      { extraArgs: () => [`-S${handler}`, '-v', '-d2', `--standby-file=${standby}`], env, prepare: (src) => (env['SRCDIR'] = src) },
+    );
+  } finally {
+    scratch.remove();
   }
 });

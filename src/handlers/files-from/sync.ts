@@ -23,11 +23,12 @@ import {
   rsyncExitMeaning,
   RACE_RERUNS,
   RSYNC_RACE_CODES,
+  RSYNC_VANISHED,
   type FilesFromRun,
   type FilesFromRunPlan,
 } from '../../rsync/index.js';
 import { SourceTree, type EntryStat } from '../../tree/source.js';
-import type { RelPath } from '../../types.js';
+import { IN, type RelPath } from '../../types.js';
 import type { ExcludedObject, SyncContext } from '../handler.js';
 import { excludedUnder } from '../excluded.js';
 import { HardLinkPartners, isInPlace, replacingNames, type PlannedInodes, type SourceStat } from '../hard-links.js';
@@ -54,6 +55,9 @@ interface InPlaceGuard {
   replacing: ReadonlySet<string>;
 }
 
+/** Runs that send files because their data was written (a vanished one is sent again: FilesFromSync.vanished). */
+const WRITTEN_RUNS: ReadonlySet<FilesFromRun> = new Set(['content', 'verify', 'inplace']);
+
 export class FilesFromSync {
   private readonly workers = Math.max(1, availableParallelism());
   /** the watched tree, read without following symlinks */
@@ -62,6 +66,14 @@ export class FilesFromSync {
   private readonly linkGroups: LinkGroupChecks;
   private readonly destination: DestinationManager;
   private readonly warm: WarmRun | null;
+  /**
+   * Written files a run found gone (rsync's 24: "vanished"): a directory
+   * renamed away and back while the run read it leaves the destination's
+   * old copy, of the same size and mtime after a rewrite that restored
+   * them, and the rename's own recursive run trusts the quick check (fuzz
+   * seed 140). They are sent again with the next batch, by content.
+   */
+  private vanished = new Set<RelPath>();
 
   /**
    * `watchDir`: byte string; `localDestination`: the destination directory
@@ -112,7 +124,8 @@ export class FilesFromSync {
     this.source.close();
   }
 
-  private async syncBatch(changes: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
+  private async syncBatch(batch: readonly Change[], excluded: readonly ExcludedObject[], context: SyncContext): Promise<void> {
+    const changes = this.withVanished(batch);
     const stat = this.batchStat();
     const linkCount = (path: RelPath): number => {
       const st = stat(path);
@@ -282,6 +295,17 @@ export class FilesFromSync {
     if (await this.destination.unlink(stray, context)) await this.runFilesFrom('plain', stray, excludePath, context);
   }
 
+  /** The batch, plus the written files earlier runs found gone, as written again (see `vanished`). */
+  private withVanished(batch: readonly Change[]): readonly Change[] {
+    if (this.vanished.size === 0) return batch;
+    const listed = new Set(batch.map((c) => c.path));
+    const again: Change[] = [...this.vanished]
+      .filter((path) => !listed.has(path))
+      .map((path) => ({ path, mask: IN.CLOSE_WRITE, isDir: false, recursive: false, state: 'modified', maybeAtDestination: true }));
+    this.vanished.clear();
+    return again.length > 0 ? [...batch, ...again] : batch;
+  }
+
   /**
    * One files-from run. Resolves false when rsync kept hitting races with a
    * changing tree (RSYNC_RACE_CODES) through every re-run; throws a
@@ -315,6 +339,7 @@ export class FilesFromSync {
           context,
         ),
       );
+      if (code === RSYNC_VANISHED && WRITTEN_RUNS.has(kind)) for (const path of listed) this.vanished.add(path);
       if (!RSYNC_RACE_CODES.has(code)) return true;
       log.warn(
         `rsync (${kind}): ${rsyncExitMeaning(code, true).message}: the tree may have changed while it ran ` +
