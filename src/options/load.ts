@@ -20,6 +20,7 @@ import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
 import { refuseConflicts, refuseThreadingConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
 import { checkHooks, checkWatchDir, refuseOverlap, resolveDestination } from './paths.js';
+import { checkRemoteOptions } from './remote.js';
 
 const TABLE = OPTIONS as readonly OptionSpec[];
 
@@ -99,6 +100,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   resolveDestination(c);
   refuseOverlap(c);
   requireDestinationIfUsed(c);
+  checkRemoteOptions(c);
   refuseConflicts(c);
   refuseThreadingConflicts(c);
   if (!env.hooksCheckedBefore) checkHooks(c);
