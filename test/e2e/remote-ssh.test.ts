@@ -86,7 +86,8 @@ test('ssh: a changed host key is refused, the log names it, and nothing reaches 
   const dst = join(base, 'dst');
   mkdirSync(src);
   mkdirSync(dst);
-  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${own.destination(dst)}`, `--rsync-rsh=${own.rsh}`, '-w0', '-t0', '-T0']);
+  // three tries a second apart: a sync that meets the server's restart (connection refused) is tried again
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${own.destination(dst)}`, `--rsync-rsh=${own.rsh}`, '-w1', '-t0', '-T0', '-r3']);
   try {
     await waitForLog(run, /initial sync done/, 'initial sync', 20_000);
     writeFileSync(join(src, 'before'), 'sent while the key was known');
@@ -96,7 +97,7 @@ test('ssh: a changed host key is refused, the log names it, and nothing reaches 
     await own.changeHostKey();
     const logBefore = own.log().length;
     writeFileSync(join(src, 'after'), 'must not reach a host that is not the one we know');
-    // the default -r 1 without --ignore-failures: a failed sync ends the daemon, saying why
+    // without --ignore-failures a sync that failed every try ends the daemon, saying why
     assert.ok(await waitFor(() => run.child.exitCode !== null, 30_000), `the daemon should end:\n${run.output().slice(-3000)}`);
     assert.notEqual(run.child.exitCode, 0);
     const out = run.output();
