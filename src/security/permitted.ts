@@ -9,6 +9,7 @@
  * - rsyncdirect's own runs: the program, any of the option words its
  *   planner uses (each builder asked with the lists directory's paths), the
  *   two directories;
+ * - the remote shell's fixed rename command of a `host:dir` destination;
  * - each hook as `HOOK label`, and each `--add-permitted-hook-files` file
  *   with any arguments.
  *
@@ -24,6 +25,7 @@ import { rsyncArgsExpansion } from '../rsync/args.js';
 import { transportArgs } from '../rsync/remote.js';
 import { probeArgv, PROBE_DIR_PREFIX } from '../rsync/probe.js';
 import { DEFAULT_TEMPLATE as RSYNCDIRECT_TEMPLATE } from '../handlers/rsyncdirect.js';
+import { remoteMoveCommand } from '../handlers/files-from/remote-replay.js';
 import { byteString, nativeString } from '../bytes.js';
 import type { Settings } from '../options/index.js';
 
@@ -100,6 +102,9 @@ export function permittedExecs(settings: Settings): PermittedExecs {
     // the deletion probe, on a private directory the daemon makes (rsync/probe.ts)
     add(probeArgv(options.program, `${byteString(PROBE_DIR_PREFIX())}${WILD}`));
   }
+  // renames at a host:dir destination: one fixed command line (src/destination/remote-moves.ts)
+  const move = remoteMoveCommand(options);
+  if (move) add(move.map(byteString));
   for (const hook of [settings.exitHook, settings.preExitHook]) if (hook) add([hook, settings.label]);
   for (const file of settings.addPermittedHookFiles) add([file, ANY_WORDS]);
   return { vectors: [...new Set(vectors)], cwds: [nativeString(options.watchDir), process.cwd()] };

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClsync } from '../helpers/clsync.js';
@@ -111,3 +111,52 @@ test('ssh: a changed host key is refused, the log names it, and nothing reaches 
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('ssh: a renamed directory is renamed at the destination (its files keep their inodes), odd names included', { skip }, async () => {
+  const dir = remoteDir();
+  const name = Buffer.from('dir with\nnewline \xff');
+  const renamed = Buffer.from('-renamed dir');
+  await withMirror(
+    async (m) => {
+      mkdirSync(m.in(name, 'sub'), { recursive: true });
+      writeFileSync(m.in(name, 'sub', 'file'), 'content that should not travel twice');
+      mkdirSync(m.in('target'));
+      await m.converge('created', 20_000);
+      // each rename after the daemon went idle: a run still going would delete the old name (-r --delete)
+      // before the next batch could rename it
+      await quiet(m.run, 1_000);
+      const inode = statSync(at(dir, name, 'sub', 'file')).ino;
+      renameSync(m.in(name), m.in(renamed));
+      await m.converge('renamed', 20_000);
+      await quiet(m.run, 1_000);
+      assert.equal(statSync(at(dir, renamed, 'sub', 'file')).ino, inode, `the file was copied, not renamed:\n${m.run.output().slice(-4000)}`);
+      renameSync(m.in(renamed, 'sub'), m.in('target', 'sub moved'));
+      await m.converge('moved into another directory', 20_000);
+      assert.equal(statSync(at(dir, 'target', 'sub moved', 'file')).ino, inode, `the file was copied, not renamed:\n${m.run.output().slice(-4000)}`);
+      assert.match(m.run.output(), /ssh \(rename, 1\)/);
+    },
+    { destination: { arg: server.destination(dir), dir }, extraArgs: () => [`--rsync-rsh=${server.rsh}`, '-d2'] },
+  );
+});
+
+test('ssh: a rename the destination refuses (the new name taken there) is copied instead', { skip }, async () => {
+  const dir = remoteDir();
+  await withMirror(
+    async (m) => {
+      mkdirSync(m.in('old'));
+      writeFileSync(m.in('old', 'file'), 'x');
+      await m.converge('created', 20_000);
+      // something at the destination holds the new name (rsync will replace it)
+      mkdirSync(join(dir, 'new'));
+      writeFileSync(join(dir, 'new', 'stray'), 'not from the source');
+      renameSync(m.in('old'), m.in('new'));
+      await m.converge('renamed', 20_000);
+    },
+    { destination: { arg: server.destination(dir), dir }, extraArgs: () => [`--rsync-rsh=${server.rsh}`] },
+  );
+});
+
+/** A byte path under `dir`. */
+function at(dir: string, ...parts: Array<string | Buffer>): Buffer {
+  return Buffer.concat([Buffer.from(dir), ...parts.flatMap((p) => [Buffer.from('/'), Buffer.from(p)])]);
+}

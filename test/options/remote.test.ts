@@ -13,6 +13,7 @@ import { OptionError } from '../../src/errors.js';
 import { destinationKind, transportArgs } from '../../src/rsync/remote.js';
 import { handlerOptions } from '../../src/handlers/options.js';
 import { permittedExecs } from '../../src/security/permitted.js';
+import { remoteMoveArgv } from '../../src/destination/remote-moves.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsync-remote-opts-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -59,14 +60,18 @@ test('--rsync-rsh and --rsync-password-file reach the settings, the password fil
   assert.deepEqual(handlerOptions(d).transport, { rsh: undefined, passwordFile: secret });
 });
 
-test('the privileged helper registers the transport words with the rsync runs', () => {
+test('the privileged helper registers the transport words with the rsync runs, and the rename command', () => {
   const s = load('-Dh:dir', '--rsync-rsh=ssh -p 2222');
   const hex = Buffer.from('--rsh=ssh -p 2222').toString('hex');
   const vectors = permittedExecs(s).vectors;
   const probe = Buffer.from('clsync-probe-').toString('hex');
+  const rsync = Buffer.from('rsync').toString('hex') + ' ';
   // every rsync run but the deletion probe (local, on a directory of its own)
-  assert.ok(vectors.filter((v) => !v.includes(probe)).every((v) => v.includes(hex)), `a vector without --rsh:\n${vectors.join('\n')}`);
-  assert.ok(vectors.filter((v) => v.includes(hex)).length >= 2);
+  const runs = vectors.filter((v) => v.startsWith(rsync) && !v.includes(probe));
+  assert.ok(runs.length >= 2 && runs.every((v) => v.includes(hex)), `a vector without --rsh:\n${vectors.join('\n')}`);
+  // the renames at the destination: exactly one fixed command line, no wildcard in it
+  const hexWords = (argv: string[]) => argv.map((w) => Buffer.from(w).toString('hex')).join(' ');
+  assert.ok(vectors.includes(hexWords(remoteMoveArgv({ host: 'h', path: 'dir' }, 'ssh -p 2222'))), vectors.join('\n'));
 });
 
 test('options no run would carry are refused, naming the fix', () => {
