@@ -23,29 +23,36 @@
 import { splitArgumentLine } from '../config/index.js';
 import type { RelPath } from '../types.js';
 
-/** The shell script (no single quote in it: it is single-quoted as a whole). */
+/**
+ * The shell script, on one line (a login shell of the csh family refuses a
+ * newline inside quotes) and without a single quote (it is single-quoted
+ * as a whole).
+ */
 export const REMOTE_MOVE_SCRIPT = [
-  'set -u',
+  'set -u;',
   // safe NAME: relative, no empty, "." or ".." component, every ancestor a real directory
   'safe() {',
-  '  case $1 in ""|/*|.|..|./*|../*|*/.|*/..|*/./*|*/../*|*//*|*/) return 1;; esac',
-  '  rest=$1 cur=',
+  '  case $1 in ""|/*|.|..|./*|../*|*/.|*/..|*/./*|*/../*|*//*|*/) return 1;; esac;',
+  '  rest=$1 cur=;',
   '  while :; do',
-  '    case $rest in */*) ;; *) return 0;; esac',
-  '    cur=${cur:+$cur/}${rest%%/*} rest=${rest#*/}',
-  '    [ -d "$cur" ] && [ ! -L "$cur" ] || return 1',
-  '  done',
-  '}',
-  'decode() { printf "%bx" "$1"; }',
-  'dir=$(decode "$1") dir=${dir%x}',
-  'cd -- "$dir" || exit 3',
-  'all=0',
+  '    case $rest in */*) ;; *) return 0;; esac;',
+  '    cur=${cur:+$cur/}${rest%%/*} rest=${rest#*/};',
+  '    [ -d "$cur" ] && [ ! -L "$cur" ] || return 1;',
+  '  done;',
+  '};',
+  // the x keeps a trailing newline of a name from $(...), which strips it
+  'decode() { printf "%bx" "$1"; };',
+  'dir=$(decode "$1") dir=${dir%x};',
+  'cd -- "$dir" || exit 3;',
+  'all=0;',
   'while IFS= read -r old && IFS= read -r new; do',
-  '  old=$(decode "$old") old=${old%x} new=$(decode "$new") new=${new%x}',
-  '  if safe "$old" && safe "$new" && [ -d "$old" ] && [ ! -L "$old" ] && [ ! -e "$new" ] && [ ! -L "$new" ] && mv -- "$old" "$new"; then :; else all=1; fi',
-  'done',
+  '  old=$(decode "$old") old=${old%x} new=$(decode "$new") new=${new%x};',
+  '  if safe "$old" && safe "$new" && [ -d "$old" ] && [ ! -L "$old" ] && [ ! -e "$new" ] && [ ! -L "$new" ] && mv -- "$old" "$new"; then :; else all=1; fi;',
+  'done;',
   'exit $all',
-].join('\n');
+]
+  .map((line) => line.trim())
+  .join(' ');
 
 /** Exit codes of the script: every pair renamed; some refused or failed (those are copied). */
 export const MOVES_ALL_DONE = 0;
