@@ -46,13 +46,15 @@ export function transportArgs(dest: string, transport: RemoteTransport): string[
 
 /**
  * What an rsync exit code means at a remote destination, when it says more
- * than rsync's own wording: 255 is the remote shell's "could not connect or
- * log in" (ssh exits 255 on a refused host key, a refused key, an
- * unreachable host), 5 and 10 a daemon that refused or could not be reached.
+ * than rsync's own wording: 255 is mostly the remote shell's "could not
+ * connect or log in" (ssh exits 255 on a refused host key, a refused key,
+ * an unreachable host; rsync passes that on), 5 and 10 a daemon that
+ * refused or could not be reached.
  */
 export function remoteExitMeaning(kind: DestinationKind, code: number): string | undefined {
   if (kind === 'shell' && code === 255) {
-    return "the remote shell failed: ssh could not connect or log in (a changed host key, a refused key, the host unreachable); see ssh's message above";
+    // rsync also ends with 255 when the remote rsync dies (e.g. a protocol error): say both, the messages above tell which
+    return "the remote side ended unexpectedly: ssh could not connect or log in (a changed host key, a refused key, the host unreachable), or the remote rsync failed; see the messages above";
   }
   if (kind === 'shell' && code === 12) return 'the connection to the remote rsync broke: see the messages above (ssh, or the remote rsync missing)';
   if (kind === 'daemon' && code === 5) return 'the rsync daemon refused: an unknown module, a wrong user or password (--rsync-password-file), or the daemon\'s own limits';

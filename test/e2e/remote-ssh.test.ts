@@ -53,6 +53,26 @@ test(`ssh (rsync ${localRsyncVersion()}): creates, modifies, nested deletions, r
   });
 });
 
+/** Another rsync on this machine (Debian 12's 3.2.7 beside the one on PATH, or the other way round), for mixed pairs. */
+const otherRsync = ['/opt/rsync327/usr/bin', '/usr/bin']
+  .filter((dir) => existsSync(join(dir, 'rsync')))
+  .map((dir) => ({ dir, version: rsyncVersion(execFileSync(join(dir, 'rsync'), ['--version'], { encoding: 'utf8' })) }))
+  .find((r) => r.version !== localRsyncVersion());
+
+test(
+  `ssh: rsync ${localRsyncVersion()} here, ${otherRsync?.version ?? 'another'} on the server: the churn ends equal`,
+  { skip: skip || (!otherRsync && 'only one rsync version on this machine') },
+  async () => {
+    const mixed = await startSshd({ remotePath: [otherRsync!.dir] });
+    const dir = remoteDir();
+    try {
+      await withMirror(churn, { destination: { arg: mixed.destination(dir), dir }, extraArgs: () => [`--rsync-rsh=${mixed.rsh}`] });
+    } finally {
+      await mixed.stop();
+    }
+  },
+);
+
 test('ssh: RSYNC_RSH in the environment reaches rsync when --rsync-rsh is not given', { skip }, async () => {
   const dir = remoteDir();
   await withMirror(
