@@ -19,7 +19,7 @@ import { localRsyncVersion, rsyncDirOnPath, rsyncVersion } from '../helpers/remo
 import { sshdAvailable, startSshd, type SshServer } from '../helpers/sshd.js';
 import { waitFor } from '../helpers/tree.js';
 
-const skip = !sshdAvailable() && 'no /usr/sbin/sshd here (setup.sh installs openssh-server)';
+const skip = !sshdAvailable() && 'no /usr/sbin/sshd or ssh here (setup.sh installs openssh-server and openssh-client as root)';
 let server: SshServer;
 /** directories that play the server's disk, removed at the end */
 const remoteDirs: string[] = [];

@@ -44,9 +44,9 @@ export interface SshdOptions {
   remotePath?: readonly string[];
 }
 
-/** Whether this machine has an sshd to test with (setup.sh installs openssh-server). */
+/** Whether this machine has an sshd and an ssh client to test with (setup.sh installs them when it runs as root). */
 export function sshdAvailable(): boolean {
-  return existsSync(SSHD);
+  return existsSync(SSHD) && (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'ssh')));
 }
 
 /** Start sshd; `stop()` it in a `finally`. Needs root (it logs in as root). */
