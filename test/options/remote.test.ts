@@ -14,6 +14,7 @@ import { destinationKind, transportArgs } from '../../src/rsync/remote.js';
 import { handlerOptions } from '../../src/handlers/options.js';
 import { permittedExecs } from '../../src/security/permitted.js';
 import { remoteMoveArgv } from '../../src/destination/remote-moves.js';
+import { remoteMoveCommand } from '../../src/handlers/files-from/remote-replay.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsync-remote-opts-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -97,4 +98,14 @@ test('a password file that is missing, not a file, or readable by others is refu
   refused(['-Drsync://u@h/m/d', `--rsync-password-file=${path.join(tmp, 'none')}`], /cannot use .*ENOENT/);
   refused(['-Drsync://u@h/m/d', `--rsync-password-file=${tmp}`], /is not a regular file/);
   refused(['-Drsync://u@h/m/d', `--rsync-password-file=${readable}`], /can be read by others \(mode 644\); chmod 600 it/);
+});
+
+test('renames go over the remote shell only for host:dir with the default arguments: --rsync-rsh, else RSYNC_RSH, else ssh', () => {
+  const command = (args: string[], env: NodeJS.ProcessEnv = {}) => remoteMoveCommand(handlerOptions(load(...args)), env);
+  assert.deepEqual(command(['-Du@h:dir', '--rsync-rsh=ssh -p 2'])?.slice(0, 6), ['ssh', '-p', '2', '-l', 'u', 'h']);
+  assert.deepEqual(command(['-Dh:dir'], { RSYNC_RSH: 'ssh -p 3' })?.slice(0, 4), ['ssh', '-p', '3', 'h']);
+  assert.deepEqual(command(['-Dh:dir'])?.slice(0, 2), ['ssh', 'h']);
+  assert.equal(command(['-Drsync://h/m/d']), null);
+  assert.equal(command(['-D/local']), null);
+  assert.equal(command(['-Dh:dir', '--', '%RSYNC-ARGS%', '%watch-dir%/', '%destination-dir%/']), null);
 });

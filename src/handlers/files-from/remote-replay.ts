@@ -9,7 +9,7 @@ import { log, showPath } from '../../log.js';
 import { HandlerRunner, type RunContext } from '../../exec/handler-runner.js';
 import { describeEnd } from '../../exec/retry.js';
 import { prepareCommand } from '../../exec/run.js';
-import { nativeString } from '../../bytes.js';
+import { byteString, nativeString } from '../../bytes.js';
 import { destinationKind } from '../../rsync/remote.js';
 import type { Change } from '../../queue/index.js';
 import { MOVES_ALL_DONE, MOVES_NO_DESTINATION, MOVES_SOME_LEFT, parseShellDestination, remoteMoveArgv, remoteMoveInput } from '../../destination/remote-moves.js';
@@ -33,7 +33,8 @@ export function remoteMoveCommand(options: HandlerOptions, env: NodeJS.ProcessEn
   if (options.mode !== 'rsyncdirect' || options.userArgs || destinationKind(options.destinationDir) !== 'shell') return null;
   const dest = parseShellDestination(options.destinationDir);
   if (!dest) return null;
-  const rsh = options.transport.rsh || env.RSYNC_RSH || 'ssh';
+  // byte strings (as the settings hold them) until spawning
+  const rsh = options.transport.rsh || (env.RSYNC_RSH ? byteString(env.RSYNC_RSH) : '') || 'ssh';
   return remoteMoveArgv(dest, rsh).map(nativeString);
 }
 
