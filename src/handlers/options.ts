@@ -10,6 +10,7 @@ import { splitArgumentLine } from '../config/index.js';
 import type { Settings } from '../options/index.js';
 import { optionByLong } from '../options/table.js';
 import type { ExecPolicy } from '../exec/handler-runner.js';
+import type { RemoteTransport } from '../rsync/remote.js';
 
 /** `-M/--mode` */
 export type Mode = NonNullable<Settings['mode']>;
@@ -46,6 +47,8 @@ export interface HandlerOptions {
   readonly haveRecursiveSync: boolean;
   /** retries, waits, ignored codes, timeout (see HandlerRunner) */
   readonly exec: ExecPolicy;
+  /** `--rsync-rsh`, `--rsync-password-file` (src/rsync/remote.ts): added to %RSYNC-ARGS% for a remote destination */
+  readonly transport: RemoteTransport;
 }
 
 /** The mode's default initial-sync arguments (`---` in the table), or null: the normal ones. */
@@ -95,5 +98,6 @@ export function handlerOptions(settings: Settings): HandlerOptions {
       okCodes: settings.ignoreExitcode,
       timeoutMs: settings.timeoutSync * 1000,
     },
+    transport: { rsh: settings.rsyncRsh, passwordFile: settings.rsyncPasswordFile },
   };
 }

@@ -8,6 +8,7 @@ import { nativeString } from '../bytes.js';
 import { HandlerRunner, type RunContext } from '../exec/handler-runner.js';
 import type { PreparedCommand } from '../exec/run.js';
 import { rsyncMeaningFor, RSYNC_ROUTINE_STDERR, RSYNC_VANISHED } from '../rsync/index.js';
+import { destinationKind, remoteExitMeaning, transportArgs, type DestinationKind } from '../rsync/remote.js';
 import type { HandlerOptions } from './options.js';
 
 /** One rsync run: `%RSYNC-ARGS%` and the per-run substitutions. */
@@ -26,6 +27,9 @@ export interface RsyncRun {
 export class RsyncRunner {
   private readonly runner: HandlerRunner;
   private readonly program: string;
+  /** how rsync reaches the destination, and the words that say so (`--rsh`, `--password-file`) */
+  private readonly kind: DestinationKind;
+  private readonly transport: readonly string[];
 
   constructor(
     options: HandlerOptions,
@@ -35,11 +39,13 @@ export class RsyncRunner {
   ) {
     this.runner = new HandlerRunner(options.program, options.values, { ...options.exec, okCodes: [...options.exec.okCodes, RSYNC_VANISHED] }, options.watchDir, aborted);
     this.program = options.program;
+    this.kind = destinationKind(options.destinationDir);
+    this.transport = transportArgs(options.destinationDir, options.transport);
   }
 
   /** The command line of a run (native strings, for spawning). */
   argv(rsyncArgs: readonly string[], values: Readonly<Record<string, string>> = {}): string[] {
-    return this.runner.argv({ template: this.template, values, lists: { 'RSYNC-ARGS': rsyncArgs } }).map(nativeString);
+    return this.runner.argv({ template: this.template, values, lists: { 'RSYNC-ARGS': this.withTransport(rsyncArgs) } }).map(nativeString);
   }
 
   /** Run once with retries: the exit code on success or a `passOn` code; a HandlerError otherwise. */
@@ -48,14 +54,25 @@ export class RsyncRunner {
       {
         template: this.template,
         values: run.values,
-        lists: { 'RSYNC-ARGS': run.rsyncArgs },
+        lists: { 'RSYNC-ARGS': this.withTransport(run.rsyncArgs) },
         tag: run.tag,
         passOn: run.passOn,
         routine: RSYNC_ROUTINE_STDERR,
-        meaning: (code) => rsyncMeaningFor(this.program, code),
+        meaning: (code) => this.meaning(code),
         prepared: run.prepared,
       },
       context,
     );
+  }
+
+  /** rsync's meaning of an exit code, said for a remote destination where it says more; none for a wrapper's codes */
+  private meaning(code: number): string | undefined {
+    const rsyncs = rsyncMeaningFor(this.program, code);
+    return rsyncs === undefined ? undefined : (remoteExitMeaning(this.kind, code) ?? rsyncs);
+  }
+
+  /** `%RSYNC-ARGS%` of a run: the remote destination's transport options first (an empty list for a local one). */
+  private withTransport(rsyncArgs: readonly string[]): readonly string[] {
+    return this.transport.length === 0 ? rsyncArgs : [...this.transport, ...rsyncArgs];
   }
 }

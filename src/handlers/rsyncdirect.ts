@@ -14,6 +14,7 @@ import { listSeparatorFor, rsyncArgsExpansion, type ListChange } from '../rsync/
 import type { ExcludedObject, SyncContext, SyncHandler } from './handler.js';
 import { excludedUnder } from './excluded.js';
 import { FilesFromSync } from './files-from/sync.js';
+import { RemoteMoves, remoteMoveCommand } from './files-from/remote-replay.js';
 import { ListWriter } from './lists.js';
 import type { HandlerOptions } from './options.js';
 import { RsyncRunner } from './rsync-runner.js';
@@ -40,7 +41,11 @@ export class RsyncDirectHandler implements SyncHandler {
       this.template.includes('%RSYNC-ARGS%') && !this.template.some((a) => a.includes('%INCLUDE-LIST-PATH%') || a.includes('%EXCLUDE-LIST-PATH%'));
     const destination = options.destinationDir;
     const local = !options.userArgs && destination.startsWith('/') ? bytesOf(destination) : null;
-    this.filesFrom = exact ? new FilesFromSync(options.watchDir, local, options.program, options.rsyncInclimit, this.rsync, this.lists, aborted) : null;
+    const moveCommand = exact ? remoteMoveCommand(options) : null;
+    const remoteMoves = moveCommand ? new RemoteMoves(moveCommand, options.exec.timeoutMs, options.watchDir) : null;
+    this.filesFrom = exact
+      ? new FilesFromSync(options.watchDir, local, options.program, options.rsyncInclimit, this.rsync, this.lists, aborted, remoteMoves)
+      : null;
   }
 
   /**

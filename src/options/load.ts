@@ -20,6 +20,7 @@ import { CollectedOptions, type OptionOrigin } from './state.js';
 import { toSettings, type Settings } from './settings.js';
 import { refuseConflicts, refuseMultiDestinationConflicts, refuseThreadingConflicts, refuseUnsupported, requireBasics, requireDestinationIfUsed, requireModeBasics } from './validate.js';
 import { checkHooks, checkWatchDir, refuseOverlap, resolveDestination } from './paths.js';
+import { checkRemoteOptions } from './remote.js';
 
 const TABLE = OPTIONS as readonly OptionSpec[];
 
@@ -100,6 +101,7 @@ export function loadSettings(argv: string[], env: SettingsEnvironment = {}): Set
   refuseOverlap(c);
   requireDestinationIfUsed(c);
   refuseMultiDestinationConflicts(c);
+  checkRemoteOptions(c);
   refuseConflicts(c);
   refuseThreadingConflicts(c);
   if (!env.hooksCheckedBefore) checkHooks(c);

@@ -326,6 +326,14 @@ export const OPTIONS = [
     help: 'file-system notification backend' },
   { long: 'label', short: 'l', arg: 'required', type: 'string', default: 'nolabel', repeat: 'replace', supported: true,
     place: 'both', argName: 'LABEL', group: 'Logging, status and control', help: 'name of this instance (%label%)' },
+  // Ours, not clsync's: remote destinations (src/rsync/remote.ts, issue 12). Added to %RSYNC-ARGS% of the
+  // runs that go to a destination of their kind, so the default arguments stay usable for remote ones.
+  { long: 'rsync-rsh', arg: 'required', type: 'string', repeat: 'replace', supported: true, place: 'both',
+    argName: 'COMMAND', group: 'Source, destination and mode',
+    help: 'remote shell for a host:dir destination (rsync --rsh), e.g. "ssh -p 2222 -i KEY"; else RSYNC_RSH or ssh' },
+  { long: 'rsync-password-file', arg: 'required', type: 'path', repeat: 'replace', supported: true, place: 'both',
+    argName: 'FILE', group: 'Source, destination and mode',
+    help: 'password for an rsync://user@host/module destination (rsync --password-file; mode 0600)' },
   { long: 'help', short: 'h', arg: 'optional', type: 'flag', default: false, repeat: 'accumulate', supported: true,
     place: 'cli', group: 'Information', help: 'print this list and exit' },
   { long: 'version', short: 'V', arg: 'optional', type: 'flag', default: false, repeat: 'accumulate', supported: true,

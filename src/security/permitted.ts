@@ -9,6 +9,7 @@
  * - rsyncdirect's own runs: the program, any of the option words its
  *   planner uses (each builder asked with the lists directory's paths), the
  *   two directories;
+ * - the remote shell's fixed rename command of a `host:dir` destination;
  * - each hook as `HOOK label`, and each `--add-permitted-hook-files` file
  *   with any arguments.
  *
@@ -21,8 +22,10 @@ import { handlerOptions, type HandlerOptions } from '../handlers/options.js';
 import { filesFromArgs, FILES_FROM_ARG_KINDS } from '../rsync/files-from-run.js';
 import { parentDeletionArgs } from '../rsync/delete-parents.js';
 import { rsyncArgsExpansion } from '../rsync/args.js';
+import { transportArgs } from '../rsync/remote.js';
 import { probeArgv, PROBE_DIR_PREFIX } from '../rsync/probe.js';
 import { DEFAULT_TEMPLATE as RSYNCDIRECT_TEMPLATE } from '../handlers/rsyncdirect.js';
+import { remoteMoveCommand } from '../handlers/files-from/remote-replay.js';
 import { byteString, nativeString } from '../bytes.js';
 import type { Settings } from '../options/index.js';
 
@@ -49,8 +52,8 @@ function listFilePattern(options: HandlerOptions): string {
 }
 
 /** rsyncdirect's option words: everything its run builders put into %RSYNC-ARGS%. */
-function rsyncOptionWords(listFile: string): string[] {
-  const words = new Set<string>();
+function rsyncOptionWords(listFile: string, transport: readonly string[]): string[] {
+  const words = new Set<string>(transport);
   for (const kind of FILES_FROM_ARG_KINDS) {
     for (const deleteMissing of [true, false]) for (const w of filesFromArgs(kind, LIST_FILE, LIST_FILE, deleteMissing)) words.add(w);
   }
@@ -63,9 +66,11 @@ function rsyncOptionWords(listFile: string): string[] {
 function handlerVectors(options: HandlerOptions, template: readonly string[], listFile: string): string[][] {
   const fill = (rsyncArgs: readonly string[]): string[] =>
     expandArgs(template, options.values, { 'RSYNC-ARGS': rsyncArgs, 'INCLUDE-LIST': [ANY_WORDS] });
-  const vectors = [fill(rsyncArgsExpansion({ preferInclude: options.rsyncPreferInclude }))];
+  // a remote destination's --rsh / --password-file come first in every run's %RSYNC-ARGS% (rsync-runner.ts)
+  const transport = transportArgs(options.destinationDir, options.transport);
+  const vectors = [fill([...transport, ...rsyncArgsExpansion({ preferInclude: options.rsyncPreferInclude })])];
   if (options.mode === 'rsyncdirect' && template.includes('%RSYNC-ARGS%')) {
-    vectors.push(fill([`(${rsyncOptionWords(listFile).map(patternWord).join(',')})`]));
+    vectors.push(fill([`(${rsyncOptionWords(listFile, transport).map(patternWord).join(',')})`]));
   }
   return vectors.map((args) => [options.program, ...args]);
 }
@@ -97,6 +102,9 @@ export function permittedExecs(settings: Settings): PermittedExecs {
     // the deletion probe, on a private directory the daemon makes (rsync/probe.ts)
     add(probeArgv(options.program, `${byteString(PROBE_DIR_PREFIX())}${WILD}`));
   }
+  // renames at a host:dir destination: one fixed command line (src/destination/remote-moves.ts)
+  const move = remoteMoveCommand(options);
+  if (move) add(move.map(byteString));
   for (const hook of [settings.exitHook, settings.preExitHook]) if (hook) add([hook, settings.label]);
   for (const file of settings.addPermittedHookFiles) add([file, ANY_WORDS]);
   return { vectors: [...new Set(vectors)], cwds: [nativeString(options.watchDir), process.cwd()] };

@@ -39,15 +39,18 @@ export async function withMirror(
     parentDir?: string;
     /** extra environment of the daemon */
     env?: Record<string, string>;
+    /** a destination elsewhere (a remote one): `-D` as given, and the directory its content lands in, compared with src */
+    destination?: { arg: string; dir: string };
   } = {},
 ): Promise<void> {
   const base = options.parentDir ? tempDirIn(options.parentDir) : tempDir('clsync-hostile-');
   const src = join(base.path, 'src');
-  const dst = join(base.path, 'dst');
+  const dst = options.destination?.dir ?? join(base.path, 'dst');
   const out = join(base.path, 'out');
-  for (const d of [src, dst, out]) mkdirSync(d);
+  for (const d of [src, out]) mkdirSync(d);
+  if (!options.destination) mkdirSync(dst);
   options.prepare?.(src);
-  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', ...(options.extraArgs?.({ src, out }) ?? [])], options.env);
+  const run = startClsync(['-Mrsyncdirect', `-W${src}`, `-D${options.destination?.arg ?? dst}`, '-w0', '-t0', '-T0', ...(options.extraArgs?.({ src, out }) ?? [])], options.env);
   const mirror: Mirror = {
     src,
     dst,

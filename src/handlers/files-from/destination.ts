@@ -68,7 +68,7 @@ export class DestinationManager {
       why = 'forced by CLSYNC_TEST_DELETION';
     } else if (!this.local) {
       this.deletion = 'per-parent';
-      why = 'the destination is not a local directory with the default arguments, so its rsync is unknown';
+      why = 'the destination is not a local directory with the default arguments (a remote one, or named by your own arguments), so the receiving rsync is unknown';
     } else {
       const probe = await probeDeleteMissingArgs(nativeString(program));
       if (probe.works) {

@@ -100,7 +100,21 @@ function hasNamedBelow(path: RelPath, named: ReadonlyMap<RelPath, Change>): bool
   return false;
 }
 
-/** Directories renamed within the tree (a remote destination copies them). */
+/**
+ * The directory renames of a batch in the order they happened, when they
+ * can be replayed without exchanges (a remote destination: exchanges are
+ * not replayed there, and a rename after one may name what the exchange
+ * moved): none when the batch has an exchange.
+ */
+export function plainDirectoryRenames(changes: readonly Change[]): Array<{ from: RelPath; to: RelPath }> {
+  if (changes.some((c) => c.exchangedWith !== undefined)) return [];
+  return changes
+    .filter(isDirectoryRename)
+    .sort((x, y) => (x.replayOrder ?? 0) - (y.replayOrder ?? 0))
+    .map((c) => ({ from: c.movedFrom, to: c.path }));
+}
+
+/** Directories renamed within the tree (a destination that cannot rename copies them). */
 export function renamedRoots(changes: readonly Change[]): RelPath[] {
   return changes.filter(isDirectoryRename).map((c) => c.path);
 }

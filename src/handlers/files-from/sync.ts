@@ -38,6 +38,7 @@ import type { ListWriter } from '../lists.js';
 import type { RsyncRunner } from '../rsync-runner.js';
 import { DestinationManager } from './destination.js';
 import { NO_EXCHANGES, renamedRoots, replayDirectoryMoves } from './replay.js';
+import type { RemoteMoves } from './remote-replay.js';
 import { WarmRun } from './warm.js';
 
 /**
@@ -88,6 +89,8 @@ export class FilesFromSync {
     private readonly rsync: RsyncRunner,
     private readonly lists: ListWriter,
     private readonly aborted: () => boolean,
+    /** renames over the remote shell of a `host:dir` destination, or null */
+    private readonly remoteMoves: RemoteMoves | null = null,
   ) {
     // not held for the daemon's life: a held fd hides the watch dir's deletion from the monitor (see SourceTree)
     this.source = new SourceTree(watchDir, false);
@@ -146,7 +149,11 @@ export class FilesFromSync {
       return this.fullSync(excluded, context);
     }
     const door = this.destination.door;
-    const replayed = door ? replayDirectoryMoves(changes, door) : { copied: renamedRoots(changes), exchanged: NO_EXCHANGES };
+    const replayed = door
+      ? replayDirectoryMoves(changes, door)
+      : this.remoteMoves
+        ? await this.remoteMoves.replay(changes, context)
+        : { copied: renamedRoots(changes), exchanged: NO_EXCHANGES };
     const plan = planFilesFrom(changes, linkCount, replayed.exchanged);
     this.hardLinks.addPartners(plan.runs, changes, stat);
     if (replayed.copied.length > 0) this.linkInCopiedRoots(plan.runs, replayed.copied, stat);
