@@ -10,11 +10,6 @@ import { destinationKind } from '../rsync/remote.js';
 import { optionByLong } from './table.js';
 import type { CollectedOptions } from './state.js';
 
-/** The destinations the options apply to: every `-D`. */
-function destinations(c: CollectedOptions): readonly string[] {
-  return c.destinations;
-}
-
 /**
  * A remote `-D` must name a directory: `host:` alone is the remote home
  * directory to rsync, but the default arguments append a slash to
@@ -41,7 +36,7 @@ function checkRemoteDestination(c: CollectedOptions, dest: string): void {
  * that others cannot read.
  */
 export function checkRemoteOptions(c: CollectedOptions): void {
-  const dests = destinations(c);
+  const dests = c.destinations;
   for (const dest of dests) checkRemoteDestination(c, dest);
   const rsh = c.value('rsync-rsh');
   const passwordFile = c.value('rsync-password-file');
