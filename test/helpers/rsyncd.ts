@@ -24,6 +24,9 @@ export interface RsyncDaemon {
   /** the client's password file (with `auth`), mode 0600 */
   passwordFile?: string;
   log(): string;
+  /** SIGSTOP the listening daemon: new connections hang (a frozen server); thaw() with SIGCONT. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -87,7 +90,10 @@ export async function startRsyncd(options: RsyncdOptions = {}): Promise<RsyncDae
     url: (p) => `rsync://${user}${LOOPBACK}:${port}/${MODULE}/${p}`,
     passwordFile,
     log,
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
     async stop() {
+      child.kill('SIGCONT');
       await stopChild(child);
       base.remove();
     },

@@ -32,6 +32,10 @@ export interface SshServer {
    * hosts file keeps the old key.
    */
   changeHostKey(): Promise<void>;
+  /** Stop the server for a while (connections refused), keeping its keys and port for restart(). */
+  halt(): Promise<void>;
+  /** Start it again after halt(), same key, same port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +115,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
       await stopChild(child);
       earlier += output();
       keygen('host_key', 'clsync-test-other-host');
+      await launch();
+    },
+    async halt() {
+      await stopChild(child);
+      earlier += output();
+    },
+    async restart() {
       await launch();
     },
     async stop() {
