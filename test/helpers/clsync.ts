@@ -26,6 +26,9 @@ export function giveToDaemon(path: string): void {
   if (SPLIT_PASS) chownSync(path, SPLIT_DAEMON_UID, SPLIT_DAEMON_UID);
 }
 
+/** How much of a daemon's output is kept (characters): far more than any test reads. */
+const OUTPUT_KEPT = 64 << 20;
+
 /** A running `clsync` with its collected output. */
 export interface ClsyncRun {
   child: ChildProcess;
@@ -50,13 +53,16 @@ export function startClsync(args: string[], env: Record<string, string> = {}): C
   let text = '';
   let out = '';
   let err = '';
+  // Only the last part is kept: a daemon logging at -d3 for an hour (the soak) writes more than a
+  // string can hold, and a harness that stopped reading would block the daemon on its full pipe.
+  const keep = (s: string): string => (s.length > OUTPUT_KEPT ? s.slice(-OUTPUT_KEPT / 2) : s);
   child.stdout!.on('data', (d: Buffer) => {
-    text += d.toString();
-    out += d.toString();
+    text = keep(text + d.toString());
+    out = keep(out + d.toString());
   });
   child.stderr!.on('data', (d: Buffer) => {
-    text += d.toString();
-    err += d.toString();
+    text = keep(text + d.toString());
+    err = keep(err + d.toString());
   });
   const exited = new Promise<number | string>((resolve) =>
     child.once('close', (code, signal) => resolve(code ?? signal ?? -1)),
