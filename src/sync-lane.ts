@@ -242,7 +242,10 @@ export class SyncLane {
     this.running++;
     const startedAt = Date.now();
     let error: string | undefined;
-    const flight = { paths: what.full ? 1 : what.paths, since: what.eventTimes.length > 0 ? Math.min(...what.eventTimes) : startedAt };
+    // a loop, not Math.min(...times): a burst's batch has more times than a call takes arguments
+    let since = startedAt;
+    for (const t of what.eventTimes) if (t < since) since = t;
+    const flight = { paths: what.full ? 1 : what.paths, since };
     this.inFlight.add(flight);
     const over = this.host.intake.syncing(roots); // `roots`: what the run syncs with all below it
     this.lastSyncStart = Date.now();

@@ -33,7 +33,8 @@ function outermost(paths: Iterable<RelPath>): RelPath[] {
 export function collapseBacklog(paths: readonly RelPath[], max: number): RelPath[] {
   let current = outermost(paths.map(parentOf));
   while (current.length > Math.max(1, max)) {
-    const depth = Math.max(...current.map((p) => (p === '' ? 0 : p.split('/').length)));
+    let depth = 0; // a loop, not Math.max(...): a backlog has more paths than a call takes arguments
+    for (const p of current) depth = Math.max(depth, p === '' ? 0 : p.split('/').length);
     if (depth === 0) break;
     current = outermost(current.map((p) => (p !== '' && p.split('/').length === depth ? parentOf(p) : p)));
   }
