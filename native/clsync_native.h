@@ -34,6 +34,9 @@ napi_status register_control(napi_env env, napi_value exports);
 /* The inotify fd behind a reader handle (a napi external), or -1. */
 int inotify_reader_fd(napi_env env, napi_value handle);
 
+/* A JS string as a malloc'd UTF-8 C string in *out: 1, or 0 when it is not a string (or no memory). */
+int string_dup(napi_env env, napi_value v, char **out);
+
 /* Helper: define one function property. */
 napi_status define_fn(napi_env env, napi_value exports, const char *name,
                       napi_callback cb);

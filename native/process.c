@@ -15,10 +15,8 @@
 
 static char *string_at(napi_env env, napi_value array, uint32_t i) {
   napi_value v;
-  size_t len;
-  if (napi_get_element(env, array, i, &v) != napi_ok || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char *s = malloc(len + 1);
-  if (s) napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  char *s = NULL;
+  if (napi_get_element(env, array, i, &v) != napi_ok || !string_dup(env, v, &s)) return NULL;
   return s;
 }
 

@@ -8,15 +8,6 @@
 /* openlog keeps the pointer: the ident must outlive it, so it is kept here. */
 static char *ident_kept;
 
-static int get_string(napi_env env, napi_value v, char **out) {
-  size_t len;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return 0;
-  char *s = malloc(len + 1);
-  if (!s) return 0;
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  *out = s;
-  return 1;
-}
 
 static void open_with(char *ident) {
   closelog();
@@ -31,7 +22,7 @@ static napi_value js_syslog_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char *ident;
-  if (argc < 1 || !get_string(env, argv[0], &ident)) THROW_RET(env, "syslogOpen(ident): ident must be a string");
+  if (argc < 1 || !string_dup(env, argv[0], &ident)) THROW_RET(env, "syslogOpen(ident): ident must be a string");
   int32_t facility = LOG_DAEMON;
   if (argc > 1) napi_get_value_int32(env, argv[1], &facility);
   closelog();
@@ -50,7 +41,7 @@ static napi_value js_syslog(napi_env env, napi_callback_info info) {
   int32_t prio;
   NAPI_OK(env, napi_get_value_int32(env, argv[0], &prio));
   char *msg;
-  if (!get_string(env, argv[1], &msg)) THROW_RET(env, "syslog: message must be a string");
+  if (!string_dup(env, argv[1], &msg)) THROW_RET(env, "syslog: message must be a string");
   if (!ident_kept) {
     char *ident = strdup("clsync");
     if (ident) open_with(ident);
