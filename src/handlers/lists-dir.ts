@@ -26,6 +26,8 @@ export class ListsDir {
     } else {
       this.dir = mkdtempSync(join(tmpdir(), 'clsync-lists-'));
       this.own = true;
+      // an end by process.exit() (an error at start, a second TERM) never reaches close(): the directory goes anyway
+      process.once('exit', this.removeOwn);
     }
   }
 
@@ -39,8 +41,13 @@ export class ListsDir {
 
   /** Remove our private directory at exit (a user's -L directory stays). */
   close(): void {
-    if (this.own && !this.keep) rmSync(this.dir, { recursive: true, force: true });
+    process.off('exit', this.removeOwn);
+    this.removeOwn();
   }
+
+  private readonly removeOwn = (): void => {
+    if (this.own && !this.keep) rmSync(this.dir, { recursive: true, force: true });
+  };
 }
 
 /** The label as part of a file name: no '/', no control or non-ASCII bytes, bounded length. */

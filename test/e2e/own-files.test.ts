@@ -128,3 +128,32 @@ test('-l ../../x: list files stay inside the lists dir, mode 0600', { timeout: 3
     base.remove();
   }
 });
+
+test('the private lists directory goes however the daemon ends: TERM, or an error at start', { timeout: 60_000 }, async () => {
+  const { base, src, dst } = tempSrcDst('clsync-own-');
+  const tmp = join(base.path, 'tmp');
+  mkdirSync(tmp, { mode: 0o700 });
+  const env = { TMPDIR: tmp };
+  const left = (): string[] => readdirSync(tmp).filter((n) => n.startsWith('clsync-lists-'));
+  try {
+    writeFileSync(join(src, 'f'), 'x');
+    const args = ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0'];
+    const clean = startClsync(args, env);
+    try {
+      await waitForLog(clean, /initial sync done/, 'initial sync', 15_000);
+      assert.equal(left().length, 1, 'the daemon keeps its lists in a private directory under TMPDIR');
+      await stopClean(clean);
+    } finally {
+      await killHard(clean);
+    }
+    assert.deepEqual(left(), [], 'after SIGTERM');
+
+    // the control socket cannot be made: the handlers exist already, the daemon ends by process.exit()
+    const failed = await runClsync([...args, `--socket=${join(base.path, 'missing', 'sock')}`], 15_000, env);
+    assert.notEqual(failed.code, 0, failed.output);
+    assert.match(failed.output, /socket/);
+    assert.deepEqual(left(), [], `after an error at start:\n${failed.output}`);
+  } finally {
+    base.remove();
+  }
+});
