@@ -178,6 +178,7 @@ export class FuzzSession {
     const keep = process.env.CLSYNC_FUZZ_DAEMON_LOG;
     if (keep && diffs.length > 0) {
       // with the lists the daemon kept (-U), NULs shown as " | "
+      mkdirSync(keep, { recursive: true });
       const lists = readdirSync(this.lists).sort().map((f) => `${f}: ${readFileSync(join(this.lists, f), 'latin1').split('\0').join(' | ')}`);
       writeFileSync(join(keep, `${name}-${Date.now()}.log`), `${diffs.join('\n')}\n---\n${this.run.output()}\n--- lists\n${lists.join('\n')}\n`);
     }

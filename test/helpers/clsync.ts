@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chownSync, mkdtempSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,7 +65,10 @@ export function startClsync(args: string[], env: Record<string, string> = {}): C
     err = keep(err + d.toString());
   });
   const exited = new Promise<number | string>((resolve) =>
-    child.once('close', (code, signal) => resolve(code ?? signal ?? -1)),
+    child.once('close', (code, signal) => {
+      rmSync(home, { recursive: true, force: true });
+      resolve(code ?? signal ?? -1);
+    }),
   );
   return { child, output: () => text, stdout: () => out, stderr: () => err, exited };
 }
