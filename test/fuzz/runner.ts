@@ -16,6 +16,7 @@
  * directory): the canary is hashed before and after every seed, and any
  * change fails the seed (kind 'canary'), whatever the trees say.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,7 +181,10 @@ export class FuzzSession {
       // with the lists the daemon kept (-U), NULs shown as " | "
       mkdirSync(keep, { recursive: true });
       const lists = readdirSync(this.lists).sort().map((f) => `${f}: ${readFileSync(join(this.lists, f), 'latin1').split('\0').join(' | ')}`);
-      writeFileSync(join(keep, `${name}-${Date.now()}.log`), `${diffs.join('\n')}\n---\n${this.run.output()}\n--- lists\n${lists.join('\n')}\n`);
+      writeFileSync(
+        join(keep, `${name}-${Date.now()}.log`),
+        `${diffs.join('\n')}\n--- processes\n${processTree(this.run.child.pid)}\n---\n${this.run.output()}\n--- lists\n${lists.join('\n')}\n`,
+      );
     }
     return { diffs, kinds, failedOps: failed, settleMs: settled };
   }
@@ -417,4 +421,24 @@ export async function runAlone(ops: readonly Op[], settleMs: number): Promise<Tr
   } finally {
     await session.stop();
   }
+}
+
+/** The daemon and its descendants with state and CPU time, to tell a daemon that hangs from one that spins or waits on rsync. */
+function processTree(root: number | undefined): string {
+  if (root === undefined) return '(no pid)';
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,etime=,time=,wchan:20=,args='], { encoding: 'utf8' }).split('\n');
+  const inTree = new Set([root]);
+  const picked: string[] = [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const row of rows) {
+      const [pid, ppid] = row.trim().split(/\s+/).map(Number);
+      if (!inTree.has(pid) && inTree.has(ppid)) {
+        inTree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  for (const row of rows) if (inTree.has(Number(row.trim().split(/\s+/)[0]))) picked.push(row);
+  return picked.join('\n');
 }
