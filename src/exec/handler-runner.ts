@@ -26,6 +26,8 @@ export interface ExecPolicy {
   readonly okCodes: readonly number[];
   /** kill the handler after this many ms (0 = never) */
   readonly timeoutMs: number;
+  /** `--timeout-stall` in ms (0 = never): used where a run says how a stall ends (HandlerRun.stallCode) */
+  readonly stallMs: number;
 }
 
 /** What one sync run is: CLSYNC_STATUS and CLSYNC_ITERATION. */
@@ -54,6 +56,8 @@ export interface HandlerRun {
   meaning?: (code: number) => string | undefined;
   /** a command started ahead (rsync --files-from=-) and its input, for the first try */
   prepared?: { command: PreparedCommand; input: Buffer };
+  /** watch the run for a stall (ExecPolicy.stallMs) and end a stalled one with this code */
+  stallCode?: number;
 }
 
 /** Runs a mode's handler program; one per handler, shared by all its runs. */
@@ -99,7 +103,8 @@ export class HandlerRunner {
     const argv = byteArgs ? bytes : bytes.map(nativeString);
     const tag = run.tag ?? this.program;
     log.debug(2, `${tag}: ${run.prepared ? '(started ahead, input on stdin) ' : ''}${argv.join(' ')}`);
-    const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd === '' ? undefined : nativeString(this.cwd), byteArgs };
+    const stall = run.stallCode !== undefined && this.policy.stallMs > 0 ? { ms: this.policy.stallMs, code: run.stallCode } : undefined;
+    const options: RunOptions = { tag, routine: run.routine, timeoutMs: this.policy.timeoutMs, env: HandlerRunner.env(context), cwd: this.cwd === '' ? undefined : nativeString(this.cwd), byteArgs, stall };
     const passOn = run.passOn;
     const okCodes = passOn?.size ? new Set([...this.okCodes, ...passOn]) : this.okCodes;
     const prepared = run.prepared;

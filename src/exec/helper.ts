@@ -47,6 +47,11 @@ export function configureChildren(policyArgs: readonly string[], channelFd: numb
   childSetup.channelFd = channelFd;
 }
 
+/** Whether a child's program runs below our helper (false: the privileged helper starts it, ours only stands in). */
+export function programsAreOurChildren(): boolean {
+  return childSetup.channelFd === null;
+}
+
 /** The extra descriptor a child's helper needs (the privileged helper's channel as its fd 3), if any. */
 export function childExtraStdio(): number[] {
   return childSetup.channelFd === null ? [] : [childSetup.channelFd];

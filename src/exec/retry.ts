@@ -58,6 +58,9 @@ export async function retryLoop<R>(
   }
 }
 
+/** Runs again of a run killed as hung before it counts as a failed try. */
+const STALL_RERUNS = 3;
+
 /**
  * Run a command until it succeeds or the tries run out (see retryLoop).
  * `firstTry`, when given, runs the first try instead (a prepared command);
@@ -69,8 +72,18 @@ export async function runWithRetries(
   policy: RetryPolicy,
   firstTry?: () => Promise<RunResult>,
 ): Promise<TriesResult> {
+  // A run killed as hung (RunOptions.stall) is run again at once, without counting as a try: the
+  // hang is rsync's, not a failure of the sync, and -r is 1 by default.
+  const attempt = async (tries: number): Promise<RunResult> => {
+    let result = await (tries === 1 && firstTry ? firstTry() : runCommand(argv, options));
+    for (let again = 1; result.stalled && again <= STALL_RERUNS && !policy.aborted(); again++) {
+      log.warn(`${options.tag}: running it again (${again} of ${STALL_RERUNS} after a hang)`);
+      result = await runCommand(argv, options);
+    }
+    return result;
+  };
   const { result, ok, tries } = await retryLoop(
-    (tries) => (tries === 1 && firstTry ? firstTry() : runCommand(argv, options)),
+    attempt,
     (r) => r.code !== null && !r.timedOut && (r.code === 0 || policy.okCodes.has(r.code)),
     describeEnd,
     options.tag,

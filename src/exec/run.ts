@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { log } from '../log.js';
 import { signalGroup, track } from './children.js';
-import { childExtraStdio, execHelperPath, helperArgs, HELPER_PREFIX } from './helper.js';
+import { childExtraStdio, execHelperPath, helperArgs, HELPER_PREFIX, programsAreOurChildren } from './helper.js';
 import { clearLongTimeout, setLongTimeout } from '../long-timer.js';
+import { watchStall } from './stall.js';
 
 /** How one run of a command ended. */
 export interface RunResult {
@@ -12,6 +13,8 @@ export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** killed by the stall watch (RunOptions.stall); `code` is then the stall's code */
+  stalled: boolean;
   ms: number;
 }
 
@@ -28,6 +31,8 @@ export interface RunOptions {
   tag: string;
   /** stderr lines that are routine, logged as info (-v) rather than as warnings */
   routine?: RegExp;
+  /** kill the command when none of its processes ran or woke for `ms` (stall.ts), and end with `code` */
+  stall?: { ms: number; code: number };
 }
 
 /** Grace between SIGTERM and SIGKILL for a command past its timeout. */
@@ -144,6 +149,17 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
           killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), KILL_GRACE_MS);
         }, options.timeoutMs)
       : undefined;
+  let stalled = false;
+  // under the privileged helper our child only stands in, waiting: its program is not in our tree
+  const stall = programsAreOurChildren() ? options.stall : undefined;
+  const endWatch =
+    stall && child.pid !== undefined
+      ? watchStall(child.pid, stall.ms, () => {
+          stalled = true;
+          log.warn(`${options.tag}: none of its processes ran or woke for ${stall.ms / 1000} s: taken as hung (rsync 3.2.7 can deadlock), killing it`);
+          signalGroup(child, 'SIGKILL');
+        })
+      : undefined;
   // The C clsync leaves the handler its own stdout and stderr; so do we (whole lines, so they never
   // interleave with ours), except into syslog, where each line becomes a message tagged with the handler.
   const toSyslog = log.output === 'syslog';
@@ -159,12 +175,14 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
   return spawned.ended.then(({ code, signal, error }) => {
     clearLongTimeout(timer);
     clearTimeout(killTimer);
+    endWatch?.();
     if (error) {
       // spawn reports a missing working directory as the program's ENOENT
       const gone = error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd);
       log.error(`${options.tag}: cannot run "${argv[0]}": ${gone ? `its working directory, the watch dir ${options.cwd}, is gone` : error.message}`);
     }
-    return { code, signal, timedOut, ms: performance.now() - started };
+    if (stalled) return { code: stall!.code, signal: null, timedOut, stalled, ms: performance.now() - started };
+    return { code, signal, timedOut, stalled, ms: performance.now() - started };
   });
 }
 

@@ -97,6 +97,7 @@ export function handlerOptions(settings: Settings): HandlerOptions {
       delaySyncMs: settings.delaySync * 1000,
       okCodes: settings.ignoreExitcode,
       timeoutMs: settings.timeoutSync * 1000,
+      stallMs: settings.timeoutStall * 1000,
     },
     transport: { rsh: settings.rsyncRsh, passwordFile: settings.rsyncPasswordFile },
   };

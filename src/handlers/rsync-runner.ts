@@ -7,7 +7,7 @@
 import { nativeString } from '../bytes.js';
 import { HandlerRunner, type RunContext } from '../exec/handler-runner.js';
 import type { PreparedCommand } from '../exec/run.js';
-import { rsyncMeaningFor, RSYNC_ROUTINE_STDERR, RSYNC_VANISHED } from '../rsync/index.js';
+import { isRsync, rsyncMeaningFor, RSYNC_ROUTINE_STDERR, RSYNC_STALLED, RSYNC_VANISHED } from '../rsync/index.js';
 import { destinationKind, remoteExitMeaning, transportArgs, type DestinationKind } from '../rsync/remote.js';
 import type { HandlerOptions } from './options.js';
 
@@ -60,6 +60,9 @@ export class RsyncRunner {
         routine: RSYNC_ROUTINE_STDERR,
         meaning: (code) => this.meaning(code),
         prepared: run.prepared,
+        // rsync's own hang only (a wrapper of the user's may wait on purpose), and only where every
+        // process is on this machine: a remote run may wait on the other side
+        stallCode: this.kind === 'local' && isRsync(this.program) ? RSYNC_STALLED : undefined,
       },
       context,
     );

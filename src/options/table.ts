@@ -256,6 +256,10 @@ export const OPTIONS = [
   { long: 'timeout-sync', short: 'k', arg: 'required', type: 'int', default: 86400, min: 0, max: UINT_MAX,
     repeat: 'replace', supported: true, place: 'both', argName: 'SECONDS', group: 'Sync handler',
     help: 'kill a handler running longer than this (0 = never)' },
+  // ours: rsync 3.2.7 can deadlock on a changing tree (src/exec/stall.ts); below rsync's own 60 s select wake-up
+  { long: 'timeout-stall', arg: 'required', type: 'int', default: 30, min: 0, max: 59,
+    repeat: 'replace', supported: true, place: 'both', argName: 'SECONDS', group: 'Sync handler',
+    help: 'rsyncdirect, local destination: kill a run none of whose processes ran or woke for this long (a hung rsync) and run it again (0 = never)' },
   { long: 'delay-sync', short: 'w', arg: 'required', type: 'int', default: 30, min: 0, max: UINT_MAX, repeat: 'replace',
     supported: true, place: 'both', argName: 'SECONDS', group: 'Delays and limits', help: 'minimum time between two syncs' },
   { long: 'delay-collect', short: 't', arg: 'required', type: 'int', default: 30, min: 0, max: UINT_MAX,

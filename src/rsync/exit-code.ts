@@ -64,6 +64,13 @@ export function rsyncExitMeaning(code: number, vanishedIsOk = true): RsyncExitMe
  */
 export const RSYNC_RACE_CODES: ReadonlySet<number> = new Set([23, 2]);
 
+/**
+ * The code a local run killed by the stall watch (`--timeout-stall`,
+ * src/exec/stall.ts) ends with when it hung again each time it was run
+ * again (src/exec/retry.ts): rsync's own "timeout in data send/receive".
+ */
+export const RSYNC_STALLED = 30;
+
 /** rsync's "some files vanished before they could be transferred": normal on a live tree (SPEC §6). */
 export const RSYNC_VANISHED = 24;
 
@@ -76,8 +83,12 @@ export const RACE_RERUNS = 3;
  * 1 is not a "syntax or usage error", and a wrapper script's codes are its own.
  */
 export function rsyncMeaningFor(program: string, code: number): string | undefined {
-  const name = program.slice(program.lastIndexOf('/') + 1);
-  return name === 'rsync' ? rsyncExitMeaning(code, true).message : undefined;
+  return isRsync(program) ? rsyncExitMeaning(code, true).message : undefined;
+}
+
+/** Whether the handler program (`-S`) is rsync itself, not a wrapper of the user's. */
+export function isRsync(program: string): boolean {
+  return program.slice(program.lastIndexOf('/') + 1) === 'rsync';
 }
 
 /**

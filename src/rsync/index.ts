@@ -8,7 +8,7 @@ export { buildIncludeLists, hasLineBreak, includeEntries, newlineSafeAncestor } 
 export type { IncludeListOptions, ListChange } from './include-list.js';
 export { buildExcludeList } from './exclude-list.js';
 export type { ExcludedObject, ExcludeList } from './exclude-list.js';
-export { rsyncExitMeaning, rsyncMeaningFor, RSYNC_ROUTINE_STDERR, RSYNC_RACE_CODES, RSYNC_VANISHED, RACE_RERUNS } from './exit-code.js';
+export { isRsync, rsyncExitMeaning, rsyncMeaningFor, RSYNC_ROUTINE_STDERR, RSYNC_RACE_CODES, RSYNC_STALLED, RSYNC_VANISHED, RACE_RERUNS } from './exit-code.js';
 export type { RsyncExitMeaning } from './exit-code.js';
 export { ancestorIn, needsFullSync, planFilesFrom } from './files-from.js';
 export { filesFromList, filesFromArgs, chunk } from './files-from-run.js';

@@ -32,7 +32,8 @@ import { canaryDamage, canaryState, makeCanary } from './canary.js';
 export function daemonArgs(src: string, dst: string, lists: string): string[] {
   // CLSYNC_FUZZ_DAEMON_LOG=DIR: the daemon logs each run (-d2, or -d$CLSYNC_FUZZ_DEBUG), and a failed trial's log is kept in DIR
   const debug = process.env.CLSYNC_FUZZ_DAEMON_LOG ? [`-d${process.env.CLSYNC_FUZZ_DEBUG ?? '2'}`, '-U'] : [];
-  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', `-L${lists}`, ...debug];
+  // --timeout-stall=2: a hung rsync (3.2.7 deadlocks now and then) is run again well within the settle time
+  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', '--timeout-stall=2', `-L${lists}`, ...debug];
 }
 
 /**

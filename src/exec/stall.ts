@@ -1,0 +1,76 @@
+/**
+ * A run that neither runs nor wakes: rsync 3.2.7 (Debian 12's main
+ * archive) sometimes deadlocks on a tree that changes under a `-r
+ * --checksum --delete --files-from` run: its three processes wait in
+ * poll() for each other for good (fuzz soak, 2 runs in 4,000 seeds), and
+ * the lane waited until `-k` (a day by default). rsync's own `--timeout`
+ * does not help: its keep-alives count as I/O.
+ *
+ * The watch reads /proc/PID/schedstat (CPU time and the number of times
+ * scheduled; readable by any user) of the run's processes (the exec helper
+ * and its descendants, from /proc/PID/task/PID/children). A process
+ * waiting in poll() without a timeout is never scheduled; rsync without
+ * `--timeout` wakes every 60 s, so the limit must stay below that. Any
+ * change in any process restarts the clock. Where /proc does not tell
+ * (no schedstat), the watch never fires. Under the privileged helper the
+ * program is not in our tree (our child only stands in): run.ts does not
+ * watch there.
+ */
+import { readFileSync } from 'node:fs';
+
+/** How often the processes are looked at, at most (ms). */
+const SAMPLE_MS = 1000;
+
+/** Every pid below `root` (itself included), or [] when /proc cannot list children. */
+function processTree(root: number): number[] {
+  const out: number[] = [];
+  const pending = [root];
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    out.push(pid);
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const word of children.split(' ')) if (word !== '') pending.push(Number(word));
+  }
+  return out;
+}
+
+/** What changes whenever any process of the tree runs or wakes; undefined when /proc does not say. */
+function activity(root: number): string | undefined {
+  let signature = '';
+  for (const pid of processTree(root)) {
+    try {
+      signature += `${pid}:${readFileSync(`/proc/${pid}/schedstat`, 'latin1').trim()};`;
+    } catch {
+      return undefined;
+    }
+  }
+  return signature;
+}
+
+/**
+ * Call `onStall` once when no process of `root`'s tree has run or woken for
+ * `stallMs`. Returns the function that ends the watch.
+ */
+export function watchStall(root: number, stallMs: number, onStall: () => void): () => void {
+  let last = activity(root);
+  let since = performance.now();
+  const timer = setInterval(() => {
+    const now = activity(root);
+    if (now === undefined || now !== last) {
+      last = now;
+      since = performance.now();
+      return;
+    }
+    if (performance.now() - since >= stallMs) {
+      clearInterval(timer);
+      onStall();
+    }
+  }, Math.max(50, Math.min(SAMPLE_MS, stallMs / 4)));
+  timer.unref();
+  return () => clearInterval(timer);
+}
