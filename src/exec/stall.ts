@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 /** How often the processes are looked at, at most (ms). */
 const SAMPLE_MS = 1000;
 
-/** Every pid below `root` (itself included), or [] when /proc cannot list children. */
+/** `root` and its descendants, as far as /proc lists children. */
 function processTree(root: number): number[] {
   const out: number[] = [];
   const pending = [root];
