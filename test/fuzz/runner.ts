@@ -190,6 +190,11 @@ export class FuzzSession {
     return { diffs, kinds, failedOps: failed, settleMs: settled };
   }
 
+  /** rsync runs the daemon killed as hung and ran again (--timeout-stall), as its log says. */
+  hungRuns(): number {
+    return this.run.output().match(/taken as hung/g)?.length ?? 0;
+  }
+
   /** The whole trees, compared once more (catches late damage to subtrees already checked). */
   async finalCompare(settleMs: number): Promise<string[]> {
     let diffs: string[] = [];
@@ -258,6 +263,8 @@ export interface FuzzReport {
   ms: number;
   /** slowest convergence after a seed's last operation */
   maxSettleMs: number;
+  /** rsync runs killed as hung and run again (FuzzSession.hungRuns) */
+  hungRuns: number;
 }
 
 /** Run the seeds; never throws for differences (they are in the report). */
@@ -268,7 +275,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const budget = options.timeBudgetMs ?? Infinity;
   const log = options.log ?? (() => {});
   const started = Date.now();
-  const report: FuzzReport = { seedsRun: 0, opsRun: 0, failures: [], invalidOps: 0, batchDiffs: [], ms: 0, maxSettleMs: 0 };
+  const report: FuzzReport = { seedsRun: 0, opsRun: 0, failures: [], invalidOps: 0, batchDiffs: [], ms: 0, maxSettleMs: 0, hungRuns: 0 };
   const failing: Array<{ seed: number; diffs: string[]; kinds: Set<FailureKind>; ops: Op[] }> = [];
   const gen = (seed: number): Op[] =>
     generateOps(seed, { activities, without: options.without, plainNames: options.plainNames });
@@ -289,6 +296,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
             log(`whole-tree comparison at the end of a batch found ${late.length} differences:\n${late.slice(0, 20).join('\n')}`);
             report.batchDiffs.push(...late);
           }
+          report.hungRuns += session.hungRuns();
           await session.stop();
         }
         session = await FuzzSession.start();
@@ -316,6 +324,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         log(`whole-tree comparison at the end found ${late.length} differences:\n${late.slice(0, 20).join('\n')}`);
         report.batchDiffs.push(...late);
       }
+      report.hungRuns += session.hungRuns();
     }
   } finally {
     await session?.stop();

@@ -99,7 +99,7 @@ async function main(): Promise<number> {
   console.log(
     `soak: ${report.seedsRun} seeds, ${report.opsRun} ops in ${(report.ms / 1000).toFixed(1)} s; ` +
       `slowest convergence ${report.maxSettleMs} ms; ${report.failures.length} failing seeds${failed.length ? ` (${failed.join(', ')}; ? = not reproduced alone)` : ''}; ` +
-      `${report.batchDiffs.length} late differences; ${report.invalidOps} invalid ops`,
+      `${report.batchDiffs.length} late differences; ${report.invalidOps} invalid ops; ${report.hungRuns} rsync runs killed as hung`,
   );
   return report.failures.length === 0 && report.batchDiffs.length === 0 && report.invalidOps === 0 ? 0 : 1;
 }
