@@ -37,6 +37,8 @@ export interface RunOptions {
 
 /** Grace between SIGTERM and SIGKILL for a command past its timeout. */
 const KILL_GRACE_MS = 5000;
+/** The same for a run taken as hung: rsync ends on TERM at once, even in a deadlock. */
+const STALL_KILL_GRACE_MS = 1000;
 
 /**
  * Run one command (argv[0] looked up in PATH) and resolve when it exits.
@@ -156,8 +158,10 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
     stall && child.pid !== undefined
       ? watchStall(child.pid, stall.ms, () => {
           stalled = true;
-          log.warn(`${options.tag}: none of its processes ran or woke for ${stall.ms / 1000} s: taken as hung (rsync 3.2.7 can deadlock), killing it`);
-          signalGroup(child, 'SIGKILL');
+          log.warn(`${options.tag}: none of its processes ran or woke for ${stall.ms / 1000} s: taken as hung (rsync 3.2.7 can deadlock), stopping it`);
+          // TERM first: rsync removes its partial temporary files on it (a deadlock still takes signals)
+          signalGroup(child, 'SIGTERM');
+          killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), STALL_KILL_GRACE_MS);
         })
       : undefined;
   // The C clsync leaves the handler its own stdout and stderr; so do we (whole lines, so they never

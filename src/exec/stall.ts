@@ -57,20 +57,27 @@ function activity(root: number): string | undefined {
  * `stallMs`. Returns the function that ends the watch.
  */
 export function watchStall(root: number, stallMs: number, onStall: () => void): () => void {
+  const every = Math.max(50, Math.min(SAMPLE_MS, stallMs / 4));
   let last = activity(root);
   let since = performance.now();
+  let tick = since;
   const timer = setInterval(() => {
+    const at = performance.now();
+    // Our own event loop stood still (a long batch, or a log line blocked on a full pipe, which also
+    // blocks rsync writing its messages to us): what the processes did meanwhile is not theirs to blame.
+    const paused = at - tick > 2 * every;
+    tick = at;
     const now = activity(root);
-    if (now === undefined || now !== last) {
+    if (paused || now === undefined || now !== last) {
       last = now;
-      since = performance.now();
+      since = at;
       return;
     }
-    if (performance.now() - since >= stallMs) {
+    if (at - since >= stallMs) {
       clearInterval(timer);
       onStall();
     }
-  }, Math.max(50, Math.min(SAMPLE_MS, stallMs / 4)));
+  }, every);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -20,14 +20,15 @@ const seeds = Number(process.env.CLSYNC_FUZZ_SEEDS ?? 200);
 const from = Number(process.env.CLSYNC_FUZZ_FROM ?? 1);
 const budgetS = Number(process.env.CLSYNC_FUZZ_BUDGET_S ?? 240);
 /**
- * Open races under the hostile writer (docs/correctness.md, "Known
- * limitations"; issue 8 stays open for them): about 0.7 % of seeds with
- * every activity end with a hard-link group split, or another file's data
- * in a group, at the destination, and rarely an exchange with a directory
- * not watched yet leaves a stale name. The gate runs every other activity
- * (the symlink swaps, raced renames, links to `/` and planted list files
- * included); the second test runs all of them and reports those seeds as
- * todo with their logs, so they stay in sight.
+ * The hostile writer's rarest races (docs/correctness.md, "Soak runs"): with
+ * every activity, 2 seeds in 13,000 failed on 2026-12-02 (beside other
+ * seeds' activity in one daemon, never alone; rsync 3.2.7's own deadlock
+ * aside, cured by --timeout-stall). At that rate 200 seeds would still
+ * fail a CI run now and then, so the gate runs every
+ * other activity (the symlink swaps, raced renames, links to `/` and planted
+ * list files included), and the second test runs all of them: a seed that
+ * fails again alone, touches the canary or ends the daemon fails it; one
+ * that does not come back alone is reported as todo with its log.
  */
 const OPEN_RACES: readonly Activity[] = ['hardlink', 'linkBurst', 'exchange'];
 const without = (process.env.CLSYNC_FUZZ_WITHOUT ?? OPEN_RACES.join(',')).split(',').filter(Boolean);
@@ -54,7 +55,7 @@ test(`differential fuzz: ${seeds} seeds from ${from} converge with zero differen
     },
   });
   console.log(
-    `fuzz: ${report.seedsRun} seeds, ${report.opsRun} ops in ${(report.ms / 1000).toFixed(1)} s, slowest convergence ${report.maxSettleMs} ms`,
+    `fuzz: ${report.seedsRun} seeds, ${report.opsRun} ops in ${(report.ms / 1000).toFixed(1)} s, slowest convergence ${report.maxSettleMs} ms, ${report.hungRuns} rsync runs killed as hung`,
   );
   assert.equal(report.invalidOps, 0, 'the generator produced operations that failed to apply');
   assert.deepEqual(report.batchDiffs, [], 'whole-tree comparison found differences');
@@ -85,6 +86,8 @@ test(`differential fuzz with every activity (open races reported as todo): ${ope
   const open: readonly string[] = ['linkgroup', 'content', 'missing', 'extra'];
   for (const f of report.failures) {
     assert.ok((f.kinds ?? []).every((k) => open.includes(k)), `seed ${f.seed}: not the open hard-link race:\n${f.report}`);
+    // A failure that comes back when the seed runs alone is a bug of its own, not the rare race beside other seeds.
+    assert.ok(!f.confirmed, `seed ${f.seed}: fails again alone on a fresh daemon:\n${f.report}`);
     t.todo(`seed ${f.seed}: open race (docs/correctness.md, Known limitations)\n${f.report}`);
   }
   if (report.batchDiffs.length > 0) t.todo(`late differences (open race):\n${report.batchDiffs.slice(0, 20).join('\n')}`);
