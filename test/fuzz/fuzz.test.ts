@@ -21,7 +21,7 @@ const from = Number(process.env.CLSYNC_FUZZ_FROM ?? 1);
 const budgetS = Number(process.env.CLSYNC_FUZZ_BUDGET_S ?? 240);
 /**
  * The hostile writer's rarest races (docs/correctness.md, "Soak runs"): with
- * every activity, 2 seeds in 13,000 failed on 2026-12-02 (beside other
+ * every activity, 3 seeds in 15,000 failed on 2026-12-02 (beside other
  * seeds' activity in one daemon, never alone; rsync 3.2.7's own deadlock
  * aside, cured by --timeout-stall). At that rate 200 seeds would still
  * fail a CI run now and then, so the gate runs every
