@@ -142,13 +142,17 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
   const { child } = spawned;
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
+  /** TERM to the group (rsync removes its temporary files on it), KILL after `graceMs` */
+  const stop = (graceMs: number): void => {
+    signalGroup(child, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+  };
   const timer =
     options.timeoutMs > 0
       ? setLongTimeout(() => {
           timedOut = true;
           log.error(`${options.tag}: still running after ${options.timeoutMs / 1000} s (--timeout-sync): killing it`);
-          signalGroup(child, 'SIGTERM');
-          killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), KILL_GRACE_MS);
+          stop(KILL_GRACE_MS);
         }, options.timeoutMs)
       : undefined;
   let stalled = false;
@@ -159,9 +163,7 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
       ? watchStall(child.pid, stall.ms, () => {
           stalled = true;
           log.warn(`${options.tag}: none of its processes ran or woke for ${stall.ms / 1000} s: taken as hung (rsync 3.2.7 can deadlock), stopping it`);
-          // TERM first: rsync removes its partial temporary files on it (a deadlock still takes signals)
-          signalGroup(child, 'SIGTERM');
-          killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), STALL_KILL_GRACE_MS);
+          stop(STALL_KILL_GRACE_MS); // a deadlocked rsync still takes TERM
         })
       : undefined;
   // The C clsync leaves the handler its own stdout and stderr; so do we (whole lines, so they never
@@ -185,8 +187,9 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
       const gone = error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd);
       log.error(`${options.tag}: cannot run "${argv[0]}": ${gone ? `its working directory, the watch dir ${options.cwd}, is gone` : error.message}`);
     }
-    if (stalled) return { code: stall!.code, signal: null, timedOut, stalled, ms: performance.now() - started };
-    return { code, signal, timedOut, stalled, ms: performance.now() - started };
+    return stalled
+      ? { code: stall!.code, signal: null, timedOut, stalled, ms: performance.now() - started }
+      : { code, signal, timedOut, stalled, ms: performance.now() - started };
   });
 }
 
