@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withMirror, pause } from '../helpers/mirror.js';
 import { handlerScript, rsyncWrapper, waitForLog } from '../helpers/faults.js';
@@ -58,6 +58,41 @@ test('same size, restored mtime, then the parent renamed in the same batch', asy
       renameSync(join(m.src, 'd'), join(m.src, 'e'));
       unlinkSync(standby);
       await m.converge('rewritten, then the parent renamed', 5000);
+    },
+    { extraArgs: ({ out }) => [`--standby-file=${join(out, 'standby')}`] },
+  );
+});
+
+/*
+ * Fuzz seed 1607 (three soaks, never alone): the same rewrite through a name
+ * of a hard-link group, then that name renamed and its directory renamed, in
+ * one batch. The new name joins the renamed directory's recursive run with
+ * its partners, and rsync -H links it to the destination's copy of the group,
+ * which the quick check finds current (same size, same mtime): the old data
+ * stayed under every name.
+ */
+test('same size, restored mtime through a hard-linked name, then that name and its parent renamed in one batch', async () => {
+  await withMirror(
+    async (m) => {
+      const standby = join(m.out, 'standby');
+      mkdirSync(join(m.src, 'o'));
+      const file = join(m.src, 'o', 'q');
+      writeFileSync(file, 'A'.repeat(176));
+      linkSync(file, join(m.src, 'a'));
+      linkSync(file, join(m.src, 'o', 'y'));
+      await m.converge('setup');
+      await pause(200);
+      writeFileSync(standby, '');
+      await pause(100);
+      const ref = join(m.out, 'ref');
+      writeFileSync(ref, '');
+      execFileSync('touch', ['-r', file, ref]);
+      writeFileSync(file, 'B'.repeat(176));
+      execFileSync('touch', ['-r', ref, file]);
+      renameSync(file, join(m.src, 'o', 'w'));
+      renameSync(join(m.src, 'o'), join(m.src, 'ds'));
+      unlinkSync(standby);
+      await m.converge('rewritten through a name, the name and its parent renamed', 5000);
     },
     { extraArgs: ({ out }) => [`--standby-file=${join(out, 'standby')}`] },
   );
