@@ -160,9 +160,9 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
   const stall = programsAreOurChildren() ? options.stall : undefined;
   const endWatch =
     stall && child.pid !== undefined
-      ? watchStall(child.pid, stall.ms, () => {
+      ? watchStall(child.pid, stall.ms, (processes) => {
           stalled = true;
-          log.warn(`${options.tag}: none of its processes ran or woke for ${stall.ms / 1000} s: taken as hung (rsync 3.2.7 can deadlock), stopping it`);
+          log.warn(`${options.tag}: none of its processes ran or woke for ${stall.ms / 1000} s: taken as hung (rsync 3.2.7 can deadlock), stopping it (processes: ${processes})`);
           stop(STALL_KILL_GRACE_MS); // a deadlocked rsync still takes TERM
         })
       : undefined;

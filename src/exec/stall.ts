@@ -53,10 +53,36 @@ function activity(root: number): string | undefined {
 }
 
 /**
- * Call `onStall` once when no process of `root`'s tree has run or woken for
- * `stallMs`. Returns the function that ends the watch.
+ * What each process of the tree waits on, for the log line of a run taken as
+ * hung: `pid name state wait-channel`, e.g. `812 rsync S do_sys_poll`.
  */
-export function watchStall(root: number, stallMs: number, onStall: () => void): () => void {
+function describeTree(root: number): string {
+  const described: string[] = [];
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 1)[0];
+      let wchan = '';
+      try {
+        wchan = readFileSync(`/proc/${pid}/wchan`, 'latin1');
+      } catch {
+        // not readable here: the state alone
+      }
+      described.push(`${pid} ${name} ${state}${wchan && wchan !== '0' ? ` ${wchan}` : ''}`);
+    } catch {
+      described.push(`${pid} gone`);
+    }
+  }
+  return described.join(', ');
+}
+
+/**
+ * Call `onStall` once when no process of `root`'s tree has run or woken for
+ * `stallMs`, with what each of them waits on. Returns the function that ends
+ * the watch.
+ */
+export function watchStall(root: number, stallMs: number, onStall: (processes: string) => void): () => void {
   const every = Math.max(50, Math.min(SAMPLE_MS, stallMs / 4));
   let last = activity(root);
   let since = performance.now();
@@ -75,7 +101,7 @@ export function watchStall(root: number, stallMs: number, onStall: () => void): 
     }
     if (at - since >= stallMs) {
       clearInterval(timer);
-      onStall();
+      onStall(describeTree(root));
     }
   }, every);
   timer.unref();

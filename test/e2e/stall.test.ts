@@ -44,6 +44,8 @@ for (const stall of [2, 0]) {
       writeFileSync(join(src, 'late'), 'written while rsync hangs\n');
       if (stall) {
         await waitForLog(run, /none of its processes ran or woke for 2 s: taken as hung/, 'the stall', 10_000);
+        // the log says what each process waits on: the stopped one is in state T
+        assert.match(run.output(), /taken as hung .*\(processes: \d+ clsync-exec \w.*\d+ rsync T/, 'the processes and their states');
         await waitConverged(src, dst, run, 'after the hung run', 10_000);
         await stopClean(run);
       } else {

@@ -32,8 +32,10 @@ import { canaryDamage, canaryState, makeCanary } from './canary.js';
 export function daemonArgs(src: string, dst: string, lists: string): string[] {
   // CLSYNC_FUZZ_DAEMON_LOG=DIR: the daemon logs each run (-d2, or -d$CLSYNC_FUZZ_DEBUG), and a failed trial's log is kept in DIR
   const debug = process.env.CLSYNC_FUZZ_DAEMON_LOG ? [`-d${process.env.CLSYNC_FUZZ_DEBUG ?? '2'}`, '-U'] : [];
-  // --timeout-stall=2: a hung rsync (3.2.7 deadlocks now and then) is run again well within the settle time
-  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', '--timeout-stall=2', `-L${lists}`, ...debug];
+  // --timeout-stall=2: a hung rsync (3.2.7 deadlocks now and then) is run again well within the settle time;
+  // CLSYNC_FUZZ_STALL=1 makes more runs be taken as hung (what a stopped run leaves is then tried more often)
+  const stall = process.env.CLSYNC_FUZZ_STALL ?? '2';
+  return ['-Mrsyncdirect', `-W${src}`, `-D${dst}`, '-w0', '-t0', '-T0', `--timeout-stall=${stall}`, `-L${lists}`, ...debug];
 }
 
 /**
@@ -190,9 +192,9 @@ export class FuzzSession {
     return { diffs, kinds, failedOps: failed, settleMs: settled };
   }
 
-  /** rsync runs the daemon killed as hung and ran again (--timeout-stall), as its log says. */
-  hungRuns(): number {
-    return this.run.output().match(/taken as hung/g)?.length ?? 0;
+  /** The daemon's log lines of rsync runs it killed as hung and ran again (--timeout-stall). */
+  hungRuns(): string[] {
+    return this.run.output().split('\n').filter((line) => line.includes('taken as hung'));
   }
 
   /** The whole trees, compared once more (catches late damage to subtrees already checked). */
@@ -280,6 +282,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const gen = (seed: number): Op[] =>
     generateOps(seed, { activities, without: options.without, plainNames: options.plainNames });
 
+  /** the runs a session's daemon took as hung, counted and shown with what its processes waited on */
+  const countHung = (ended: FuzzSession): void => {
+    const lines = ended.hungRuns();
+    report.hungRuns += lines.length;
+    for (const line of lines) log(`rsync run taken as hung: ${line}`);
+  };
   let session: FuzzSession | null = null;
   let inBatch = 0;
   try {
@@ -296,7 +304,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
             log(`whole-tree comparison at the end of a batch found ${late.length} differences:\n${late.slice(0, 20).join('\n')}`);
             report.batchDiffs.push(...late);
           }
-          report.hungRuns += session.hungRuns();
+          countHung(session);
           await session.stop();
         }
         session = await FuzzSession.start();
@@ -324,7 +332,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         log(`whole-tree comparison at the end found ${late.length} differences:\n${late.slice(0, 20).join('\n')}`);
         report.batchDiffs.push(...late);
       }
-      report.hungRuns += session.hungRuns();
+      countHung(session);
     }
   } finally {
     await session?.stop();
