@@ -38,10 +38,10 @@
  *   otherwise replace the one name with a new file and split the group).
  *   New files with more than one link inside a new directory join that
  *   directory's recursive run, so `-H` sees the whole new group in one
- *   transfer; those that came by a rename, or lie below a renamed or
- *   replaced directory, are also written in place after it (the quick
- *   check against the group's copy at the destination misses a same-size
- *   rewrite that restored the mtime).
+ *   transfer; those written in the window, or that came by a rename, or
+ *   lie below a renamed or replaced directory, are also written in place
+ *   after it (the quick check against the group's copy at the destination
+ *   misses a same-size rewrite that restored the mtime).
  * Every run passes `--delete-missing-args` (where the rsync can: see
  * src/handlers/deletions.ts): a listed path that no longer exists at the
  * source is deleted at the destination (directories with their content),
@@ -190,12 +190,13 @@ export function planFilesFrom(
       const root = ancestorIn(now, recursiveRoots);
       if (root !== undefined && linkCount(now) > 1) {
         recursiveRunOf(root).push(now);
-        // A name that came by a rename may carry data written under its old name in this window, and
-        // below a renamed or replaced directory the destination may hold the group's old data: -H links
-        // the name to the destination's copy of the group, which the quick check finds current when the
-        // write kept size and mtime (fuzz seed 1607). Written in place after the recursive run, as a
-        // single-link file there is sent again (contentAfter). A plain new link (cp -al) needs nothing.
-        if (c.mask & IN.MOVED_TO || ancestorIn(now, untrusted) !== undefined) inplaceAfter.push(now);
+        // -H links the name to the destination's copy of the group, which the quick check finds current
+        // when a write kept size and mtime: a name written in this window, one that came by a rename
+        // (written under its old name), or one below a renamed or replaced directory is written in place
+        // after the recursive run (fuzz seeds 1607, 1633), as a single-link file there is sent again
+        // (contentAfter). A plain new link (cp -al) needs nothing: a write through another name is that
+        // name's own change.
+        if (c.mask & (IN.MOVED_TO | IN.MODIFY | IN.CLOSE_WRITE) || ancestorIn(now, untrusted) !== undefined) inplaceAfter.push(now);
         continue;
       }
     }

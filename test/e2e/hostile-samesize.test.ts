@@ -13,6 +13,14 @@ import { withMirror, pause } from '../helpers/mirror.js';
 import { handlerScript, rsyncWrapper, waitForLog } from '../helpers/faults.js';
 import { tempDir } from '../helpers/tree.js';
 
+/** Write `content` (the file's size) into `file` and put its times back, as a hostile writer hides a write. */
+function rewriteHidden(file: string, content: string, ref: string): void {
+  writeFileSync(ref, '');
+  execFileSync('touch', ['-r', file, ref]); // nanosecond-exact copy of the times
+  writeFileSync(file, content);
+  execFileSync('touch', ['-r', ref, file]);
+}
+
 test(
   'same size, restored mtime: the new content reaches the destination',
   async () => {
@@ -21,11 +29,7 @@ test(
       writeFileSync(file, 'AAAAAAAAAA');
       await m.converge('setup');
       await pause(200);
-      const ref = join(m.out, 'ref');
-      writeFileSync(ref, '');
-      execFileSync('touch', ['-r', file, ref]); // nanosecond-exact copy of the times
-      writeFileSync(file, 'BBBBBBBBBB');
-      execFileSync('touch', ['-r', ref, file]);
+      rewriteHidden(file, 'BBBBBBBBBB', join(m.out, 'ref'));
       await m.converge('rewritten with the same size and mtime', 5000);
     });
   },
@@ -50,11 +54,7 @@ test('same size, restored mtime, then the parent renamed in the same batch', asy
       await pause(200);
       writeFileSync(standby, '');
       await pause(100);
-      const ref = join(m.out, 'ref');
-      writeFileSync(ref, '');
-      execFileSync('touch', ['-r', file, ref]);
-      writeFileSync(file, 'BBBBBBBBBB');
-      execFileSync('touch', ['-r', ref, file]);
+      rewriteHidden(file, 'BBBBBBBBBB', join(m.out, 'ref'));
       renameSync(join(m.src, 'd'), join(m.src, 'e'));
       unlinkSync(standby);
       await m.converge('rewritten, then the parent renamed', 5000);
@@ -64,39 +64,61 @@ test('same size, restored mtime, then the parent renamed in the same batch', asy
 });
 
 /*
- * Fuzz seed 1607 (three soaks, never alone): the same rewrite through a name
- * of a hard-link group, then that name renamed and its directory renamed, in
- * one batch. The new name joins the renamed directory's recursive run with
- * its partners, and rsync -H links it to the destination's copy of the group,
- * which the quick check finds current (same size, same mtime): the old data
- * stayed under every name.
+ * Fuzz seeds 1607 and 1633 (in soaks, never alone): a hidden rewrite through
+ * a name of a hard-link group that is new in the batch, by a rename or a
+ * link, in a renamed or new directory. That name joins the directory's
+ * recursive run with its partners, and rsync -H links it to the destination's
+ * copy of the group, which the quick check finds current: the old data
+ * stayed under every name. Each case in one batch (--standby-file).
  */
-test('same size, restored mtime through a hard-linked name, then that name and its parent renamed in one batch', async () => {
-  await withMirror(
-    async (m) => {
-      const standby = join(m.out, 'standby');
-      mkdirSync(join(m.src, 'o'));
-      const file = join(m.src, 'o', 'q');
-      writeFileSync(file, 'A'.repeat(176));
-      linkSync(file, join(m.src, 'a'));
-      linkSync(file, join(m.src, 'o', 'y'));
-      await m.converge('setup');
-      await pause(200);
-      writeFileSync(standby, '');
-      await pause(100);
-      const ref = join(m.out, 'ref');
-      writeFileSync(ref, '');
-      execFileSync('touch', ['-r', file, ref]);
-      writeFileSync(file, 'B'.repeat(176));
-      execFileSync('touch', ['-r', ref, file]);
-      renameSync(file, join(m.src, 'o', 'w'));
-      renameSync(join(m.src, 'o'), join(m.src, 'ds'));
-      unlinkSync(standby);
-      await m.converge('rewritten through a name, the name and its parent renamed', 5000);
+const hiddenRewritesOfNewNames: Array<[string, (src: string, ref: string) => void]> = [
+  [
+    'the name and its parent renamed (seed 1607)',
+    (src, ref) => {
+      rewriteHidden(join(src, 'o', 'q'), 'B'.repeat(176), ref);
+      renameSync(join(src, 'o', 'q'), join(src, 'o', 'w'));
+      renameSync(join(src, 'o'), join(src, 'ds'));
     },
-    { extraArgs: ({ out }) => [`--standby-file=${join(out, 'standby')}`] },
-  );
-});
+  ],
+  [
+    'a new link, written through, its parent renamed (seed 1633)',
+    (src, ref) => {
+      linkSync(join(src, 'a'), join(src, 'o', 'h'));
+      rewriteHidden(join(src, 'o', 'h'), 'B'.repeat(176), ref);
+      renameSync(join(src, 'o'), join(src, 'uarw'));
+    },
+  ],
+  [
+    'a new link in a new directory, written through',
+    (src, ref) => {
+      mkdirSync(join(src, 'n'));
+      linkSync(join(src, 'a'), join(src, 'n', 'h'));
+      rewriteHidden(join(src, 'n', 'h'), 'B'.repeat(176), ref);
+    },
+  ],
+];
+
+for (const [what, change] of hiddenRewritesOfNewNames) {
+  test(`same size, restored mtime through a hard-linked name new in the batch: ${what}`, async () => {
+    await withMirror(
+      async (m) => {
+        const standby = join(m.out, 'standby');
+        mkdirSync(join(m.src, 'o'));
+        writeFileSync(join(m.src, 'o', 'q'), 'A'.repeat(176));
+        linkSync(join(m.src, 'o', 'q'), join(m.src, 'a'));
+        linkSync(join(m.src, 'o', 'q'), join(m.src, 'o', 'y'));
+        await m.converge('setup');
+        await pause(200);
+        writeFileSync(standby, '');
+        await pause(100);
+        change(m.src, join(m.out, 'ref'));
+        unlinkSync(standby);
+        await m.converge(what, 5000);
+      },
+      { extraArgs: ({ out }) => [`--standby-file=${join(out, 'standby')}`] },
+    );
+  });
+}
 
 /*
  * rsync keeps ending with a race code (23), so the handler gives up on the
@@ -127,11 +149,7 @@ test('same size, restored mtime, and rsync keeps racing: the whole-tree fallback
         writeFileSync(standby, '');
         await pause(100);
         writeFileSync(armed, '');
-        const ref = join(m.out, 'ref');
-        writeFileSync(ref, '');
-        execFileSync('touch', ['-r', file, ref]);
-        writeFileSync(file, 'BBBBBBBBBB');
-        execFileSync('touch', ['-r', ref, file]);
+        rewriteHidden(file, 'BBBBBBBBBB', join(m.out, 'ref'));
         unlinkSync(standby);
         await waitForLog(m.run, /syncing the whole tree instead/, 'the fallback to a whole-tree sync');
         await m.converge('rewritten while rsync kept racing', 5000);

@@ -223,11 +223,12 @@ test('plan: hard-linked files below new or renamed directories are listed so the
   ]);
 });
 
-test('plan: a hard-linked name that came by a rename, or below a renamed directory, is also written in place after the recursive run', () => {
+test('plan: a hard-linked name written, come by a rename, or below a renamed directory is also written in place after the recursive run', () => {
   // fuzz seed 1607: written through q (same size, mtime restored), q renamed to w, o renamed to ds
   const links = new Map([
     ['fresh/cp-al', 2],
     ['fresh/moved-in', 2],
+    ['fresh/written', 2],
     ['ds/w', 3],
     ['ds/new-link', 3],
   ]);
@@ -236,6 +237,7 @@ test('plan: a hard-linked name that came by a rename, or below a renamed directo
       change('fresh', IN.CREATE | IN.ISDIR, 'created', true),
       change('fresh/cp-al', IN.CREATE, 'created'),
       change('fresh/moved-in', IN.MOVED_TO, 'created'),
+      change('fresh/written', IN.CREATE | IN.MODIFY | IN.CLOSE_WRITE | IN.ATTRIB, 'created'),
       { ...change('ds', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'o' },
       change('o/q', IN.MODIFY | IN.CLOSE_WRITE | IN.ATTRIB | IN.MOVED_FROM, 'deleted'),
       change('o/w', IN.MOVED_TO, 'created'),
@@ -244,9 +246,9 @@ test('plan: a hard-linked name that came by a rename, or below a renamed directo
     (path) => links.get(path) ?? 1,
   );
   assert.deepEqual(plan.runs, [
-    { kind: 'recursive', paths: ['fresh', 'fresh/cp-al', 'fresh/moved-in', 'ds', 'ds/w', 'ds/new-link'], stage: 3 },
-    // a new link in a new directory (cp -al) is not: its data is the group's, which its own write event sends
-    { kind: 'inplace', paths: ['fresh/moved-in', 'ds/w', 'ds/new-link'], stage: 4 },
+    { kind: 'recursive', paths: ['fresh', 'fresh/cp-al', 'fresh/moved-in', 'fresh/written', 'ds', 'ds/w', 'ds/new-link'], stage: 3 },
+    // a new link in a new directory (cp -al) is not: a write through another name is that name's own change
+    { kind: 'inplace', paths: ['fresh/moved-in', 'fresh/written', 'ds/w', 'ds/new-link'], stage: 4 },
     { kind: 'content', paths: ['ds/q'], stage: 5 },
   ]);
 });
