@@ -136,9 +136,9 @@ export class HardLinkPartners {
    */
   private addPartnersTo(paths: string[], from: number, stat: SourceStat, fresh: FreshNames, budget: { entries: number }, written = false): void {
     const listed = new Set(paths);
-    /** inode key → its listed names, with the lstat of one of them */
+    /** inode key → its listed names, each once (a name listed twice counted as two hid a partner: fuzz seed 1853), with the lstat of one */
     const groups = new Map<string, { names: string[]; st: EntryStat }>();
-    for (const path of paths) {
+    for (const path of listed) {
       const st = stat(path);
       const key = inodeKey(st, true);
       if (!key) continue;

@@ -228,15 +228,20 @@ export function planFilesFrom(
   // that run. Then new files, written files and new directories, which are disjoint subtrees (paths
   // below a recursive root were dropped); the re-sends below untrusted roots after the recursive run.
   const runs: FilesFromRunPlan[] = [];
-  if (plain.length) runs.push({ kind: 'plain', paths: plain, stage: 0 });
-  if (inplace.length) runs.push({ kind: 'inplace', paths: inplace, stage: 1 });
-  if (link.length) runs.push({ kind: 'link', paths: link, stage: 2 });
-  if (content.length) runs.push({ kind: 'content', paths: content, stage: 3 });
-  if (verify.length) runs.push({ kind: 'verify', paths: verify, stage: 3 });
-  if (recursive.length) runs.push({ kind: 'recursive', paths: recursive, stage: 3 });
-  if (recursiveVerify.length) runs.push({ kind: 'recursive-verify', paths: recursiveVerify, stage: 3 });
-  if (inplaceAfter.length) runs.push({ kind: 'inplace', paths: inplaceAfter, stage: 4 });
-  if (contentAfter.length) runs.push({ kind: 'content', paths: contentAfter, stage: 5 });
+  const add = (kind: FilesFromRun, paths: RelPath[], stage: number): void => {
+    // each path once: several changes can end at one path (a write under the old name of a renamed
+    // directory and one under the new), and a name listed twice miscounted its hard-link group (seed 1853)
+    if (paths.length) runs.push({ kind, paths: [...new Set(paths)], stage });
+  };
+  add('plain', plain, 0);
+  add('inplace', inplace, 1);
+  add('link', link, 2);
+  add('content', content, 3);
+  add('verify', verify, 3);
+  add('recursive', recursive, 3);
+  add('recursive-verify', recursiveVerify, 3);
+  add('inplace', inplaceAfter, 4);
+  add('content', contentAfter, 5);
   return { full: false, runs, root };
 }
 

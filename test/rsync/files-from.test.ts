@@ -253,6 +253,22 @@ test('plan: a hard-linked name written, come by a rename, or below a renamed dir
   ]);
 });
 
+test('plan: a path two changes lead to is listed once in its run (fuzz seed 1853)', () => {
+  // written under the renamed directory's old name, and again under its new name
+  const plan = planFilesFrom(
+    [
+      { ...change('ds', IN.MOVED_TO | IN.ISDIR, 'created', true), movedFrom: 'o' },
+      change('o/e', IN.MODIFY | IN.CLOSE_WRITE, 'modified'),
+      change('ds/e', IN.MODIFY | IN.CLOSE_WRITE, 'modified'),
+    ],
+    (path) => (path === 'ds/e' ? 4 : 1),
+  );
+  assert.deepEqual(plan.runs, [
+    { kind: 'recursive', paths: ['ds'], stage: 3 },
+    { kind: 'inplace', paths: ['ds/e'], stage: 4 },
+  ]);
+});
+
 test('plan + real rsync: a directory created while a sync ran is synced whole with --checksum, not sent twice', () => {
   const plan = planFilesFrom([
     { ...change('burst', IN.CREATE | IN.ISDIR, 'created', true), maybeAtDestination: true },
