@@ -21,10 +21,11 @@ const from = Number(process.env.CLSYNC_FUZZ_FROM ?? 1);
 const budgetS = Number(process.env.CLSYNC_FUZZ_BUDGET_S ?? 240);
 /**
  * The hostile writer's rarest races (docs/correctness.md, "Soak runs"): with
- * every activity, 3 seeds in 15,000 failed on 2026-12-02 (beside other
- * seeds' activity in one daemon, never alone; rsync 3.2.7's own deadlock
- * aside, cured by --timeout-stall). At that rate 200 seeds would still
- * fail a CI run now and then, so the gate runs every
+ * every activity, each soak of 2,000 seeds on 2026-12-02 found about one
+ * seed failing beside other seeds' activity, never alone, until the last
+ * (0 in 3,000; rsync 3.2.7's own deadlock aside, cured by --timeout-stall).
+ * At such a rate 200 seeds would still fail a CI run now and then, and a
+ * failed CI run lands nothing, so the gate runs every
  * other activity (the symlink swaps, raced renames, links to `/` and planted
  * list files included), and the second test runs all of them: a seed that
  * fails again alone, touches the canary or ends the daemon fails it; one
