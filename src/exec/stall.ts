@@ -54,7 +54,8 @@ function activity(root: number): string | undefined {
 
 /**
  * What each process of the tree waits on, for the log line of a run taken as
- * hung: `pid name state wait-channel`, e.g. `812 rsync S do_sys_poll`.
+ * hung: `pid name state wait-channel`, e.g. `812 rsync S poll_schedule_timeout.constprop.0`
+ * (a deadlocked rsync 3.2.7: all three of its processes so).
  */
 function describeTree(root: number): string {
   const described: string[] = [];

@@ -228,10 +228,12 @@ export function planFilesFrom(
   // that run. Then new files, written files and new directories, which are disjoint subtrees (paths
   // below a recursive root were dropped); the re-sends below untrusted roots after the recursive run.
   const runs: FilesFromRunPlan[] = [];
+  // Each path once: a name listed twice miscounted its hard-link group (seed 1853). Changes have one path
+  // each; only a rename or a replayed exchange can lead two of them to one (a write under a renamed
+  // directory's old name and one under its new name), so a batch without them skips the Set.
+  const mapped = renamed.length > 0 || replayedExchanges.size > 0;
   const add = (kind: FilesFromRun, paths: RelPath[], stage: number): void => {
-    // each path once: several changes can end at one path (a write under the old name of a renamed
-    // directory and one under the new), and a name listed twice miscounted its hard-link group (seed 1853)
-    if (paths.length) runs.push({ kind, paths: [...new Set(paths)], stage });
+    if (paths.length) runs.push({ kind, paths: mapped ? [...new Set(paths)] : paths, stage });
   };
   add('plain', plain, 0);
   add('inplace', inplace, 1);
