@@ -187,9 +187,9 @@ function supervise(spawned: Spawned, argv: readonly string[], options: RunOption
       const gone = error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd);
       log.error(`${options.tag}: cannot run "${argv[0]}": ${gone ? `its working directory, the watch dir ${options.cwd}, is gone` : error.message}`);
     }
-    return stalled
-      ? { code: stall!.code, signal: null, timedOut, stalled, ms: performance.now() - started }
-      : { code, signal, timedOut, stalled, ms: performance.now() - started };
+    // a run taken as hung ends with the stall's code, whatever the signal that stopped it
+    const ended = stalled ? { code: stall!.code, signal: null } : { code, signal };
+    return { ...ended, timedOut, stalled, ms: performance.now() - started };
   });
 }
 
