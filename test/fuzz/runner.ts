@@ -282,11 +282,20 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const gen = (seed: number): Op[] =>
     generateOps(seed, { activities, without: options.without, plainNames: options.plainNames });
 
-  /** the runs a session's daemon took as hung, counted and shown with what its processes waited on */
-  const countHung = (ended: FuzzSession): void => {
-    const lines = ended.hungRuns();
-    report.hungRuns += lines.length;
-    for (const line of lines) log(`rsync run taken as hung: ${line}`);
+  /**
+   * A session's last look: the whole trees compared once more (differences not of a failing seed are
+   * late damage), and the runs its daemon took as hung, counted and shown with what they waited on.
+   */
+  const closeOut = async (ended: FuzzSession, when: string): Promise<void> => {
+    const diffs = ended.alive ? await ended.finalCompare(settleMs) : [];
+    const late = diffs.filter((d) => !failing.some((f) => d.includes(`"s${f.seed}/`) || d.includes(`"s${f.seed}"`)));
+    if (late.length > 0) {
+      log(`whole-tree comparison ${when} found ${late.length} differences:\n${late.slice(0, 20).join('\n')}`);
+      report.batchDiffs.push(...late);
+    }
+    const hung = ended.hungRuns();
+    report.hungRuns += hung.length;
+    for (const line of hung) log(`rsync run taken as hung: ${line}`);
   };
   let session: FuzzSession | null = null;
   let inBatch = 0;
@@ -298,13 +307,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       }
       if (!session || !session.alive || inBatch >= batchSize) {
         if (session) {
-          const diffs = session.alive ? await session.finalCompare(settleMs) : [];
-          const late = diffs.filter((d) => !failing.some((f) => d.includes(`"s${f.seed}/`) || d.includes(`"s${f.seed}"`)));
-          if (late.length > 0) {
-            log(`whole-tree comparison at the end of a batch found ${late.length} differences:\n${late.slice(0, 20).join('\n')}`);
-            report.batchDiffs.push(...late);
-          }
-          countHung(session);
+          await closeOut(session, 'at the end of a batch');
           await session.stop();
         }
         session = await FuzzSession.start();
@@ -325,15 +328,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         failing.push({ seed, diffs: result.diffs, kinds: result.kinds, ops });
       }
     }
-    if (session) {
-      const diffs = session.alive ? await session.finalCompare(settleMs) : [];
-      const late = diffs.filter((d) => !failing.some((f) => d.includes(`"s${f.seed}/`) || d.includes(`"s${f.seed}"`)));
-      if (late.length > 0) {
-        log(`whole-tree comparison at the end found ${late.length} differences:\n${late.slice(0, 20).join('\n')}`);
-        report.batchDiffs.push(...late);
-      }
-      countHung(session);
-    }
+    if (session) await closeOut(session, 'at the end');
   } finally {
     await session?.stop();
   }
